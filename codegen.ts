@@ -1,0 +1,30 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+// Resolver types are generated from schema/*.graphql; nobody edits src/__generated__ by hand.
+// `npm run codegen:check` fails CI when the generated file and the SDL disagree.
+const config: CodegenConfig = {
+  schema: 'schema/*.graphql',
+  generates: {
+    'src/__generated__/resolvers-types.ts': {
+      plugins: ['typescript', 'typescript-resolvers'],
+      config: {
+        useIndexSignature: true,
+        contextType: '../context.js#Context',
+        useTypeImports: true,
+        enumsAsTypes: true,
+        defaultScalarType: 'unknown',
+        scalars: { JSON: 'unknown', DateTime: 'Date | string', ID: 'string' },
+        mappers: {
+          Item: '../domain.js#StoredItem',
+          SearchHit: '../domain.js#SearchHitModel',
+          Health: '../domain.js#HealthReport',
+        },
+        avoidOptionals: false,
+        immutableTypes: false,
+      },
+    },
+  },
+  hooks: { afterOneFileWrite: [] },
+};
+
+export default config;

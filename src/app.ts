@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type ErrorRequestHandler } from 'express';
+import type { Context } from './context.js';
+import { makeFormatError } from './errors.js';
+import { healthReport } from './health.js';
+import { resolvers } from './resolvers/index.js';
+import { loadTypeDefs } from './schema.js';
+import type { Services } from './services.js';
+
+export interface App {
+  httpServer: http.Server;
+  apollo: ApolloServer<Context>;
+  /** Listen on config host/port (0 = any free port); resolves with the URL of /graphql. */
+  listen(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Apollo Server 5 on an HTTP server we own (express), so a WebSocket endpoint can share the port.
+ * Routes: POST/GET /graphql (Sandbox landing page in development), GET /healthz, GET /readyz.
+ */
+export async function createApp(services: Services): Promise<App> {
+  const { config, log } = services;
+  const app = express();
+  const httpServer = http.createServer(app);
+
+  const apollo = new ApolloServer<Context>({
+    typeDefs: loadTypeDefs(),
+    resolvers,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    formatError: makeFormatError({
+      exposeInternal: config.exposeInternalErrors,
+      onUnexpected: (err) => log.error('unexpected error in a resolver', { err }),
+    }),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      config.sandbox
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+        : config.env === 'production'
+          ? ApolloServerPluginLandingPageDisabled()
+          : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
+    ],
+  });
+  await apollo.start();
+
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const report = await healthReport(services);
+    const ready = report.services.every((s) => s.ok);
+    res.status(ready ? 200 : 503).json(report);
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: config.bodyLimit }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 128) || randomUUID();
+        res.setHeader('x-request-id', requestId);
+        const controller = new AbortController();
+        res.on('close', () => {
+          if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
+        });
+        return { requestId, services, signal: controller.signal };
+      },
+    }),
+  );
+  // Malformed JSON and oversized bodies never reach Apollo: answer them in GraphQL's error shape.
+  const bodyErrors: ErrorRequestHandler = (err: { type?: string; status?: number; message?: string }, _req, res, next) => {
+    if (err.type === 'entity.too.large') {
+      res.status(413).json({ errors: [{ message: `request body is larger than ${config.bodyLimit}`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+    } else if (err.type === 'entity.parse.failed') {
+      res.status(400).json({ errors: [{ message: 'request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+    } else if (err.status && err.status < 500) {
+      res.status(err.status).json({ errors: [{ message: err.message ?? 'bad request', extensions: { code: 'BAD_REQUEST' } }] });
+    } else next(err);
+  };
+  app.use(bodyErrors);
+
+  return {
+    httpServer,
+    apollo,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          const addr = httpServer.address();
+          const port = typeof addr === 'object' && addr ? addr.port : config.port;
+          const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+          resolve(`http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/graphql`);
+        });
+      }),
+    stop: async () => {
+      await apollo.stop();
+    },
+  };
+}

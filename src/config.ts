@@ -1,0 +1,146 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Repository root, for paths that default to folders shipped with the project. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const INDEX_TYPES = ['HNSW', 'IVF_FLAT', 'IVF_PQ', 'FLAT', 'AUTOINDEX'] as const;
+const METRICS = ['COSINE', 'IP', 'L2'] as const;
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/**
+ * Every environment variable the service reads, with its default. This is the only place that
+ * reads `process.env`; the parsed Config is passed explicitly to everything that needs it.
+ * Keep README's configuration table in step with this schema.
+ */
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(4000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+
+  MILVUS_ADDRESS: z.string().min(1).default('127.0.0.1:19530'),
+  MILVUS_TOKEN: z.string().optional(),
+  MILVUS_DATABASE: z.string().optional(),
+  MILVUS_COLLECTION: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,254}$/, 'letters, digits and _ only, not starting with a digit')
+    .optional(),
+  MILVUS_INDEX_TYPE: z.enum(INDEX_TYPES).default('HNSW'),
+  MILVUS_METRIC: z.enum(METRICS).default('COSINE'),
+  MILVUS_HNSW_M: int(2, 2048).default(16),
+  MILVUS_HNSW_EF_CONSTRUCTION: int(8, 4096).default(200),
+  MILVUS_SEARCH_EF: int(1, 32768).default(128),
+  MILVUS_IVF_NLIST: int(1, 65536).default(1024),
+  MILVUS_IVF_NPROBE: int(1, 65536).default(32),
+  MILVUS_PQ_M: int(1, 1024).default(8),
+  MILVUS_TIMEOUT_MS: int(100, 600_000).default(15_000),
+
+  NEO4J_URI: z.string().regex(/^(bolt|neo4j)(\+s|\+ssc)?:\/\//, 'a bolt:// or neo4j:// URI').default('bolt://127.0.0.1:7687'),
+  NEO4J_USER: z.string().default('neo4j'),
+  NEO4J_PASSWORD: z.string().default('knowledge-dev'),
+  NEO4J_DATABASE: z.string().optional(),
+
+  CLIP_MODEL: z.string().min(1).default('Xenova/clip-vit-base-patch32'),
+  CLIP_MODEL_DIR: z.string().optional(),
+  CLIP_DTYPE: z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4']).default('fp32'),
+  CLIP_FALLBACK_MODEL_DIR: z.string().default(path.join(PROJECT_ROOT, 'models')),
+  CLIP_FALLBACK_MODEL: z.string().default('tiny-clip'),
+  MODEL_CACHE_DIR: z.string().default(path.join(PROJECT_ROOT, '.state', 'model-cache')),
+  EMBED_BATCH_SIZE: int(1, 1024).default(16),
+  CHUNK_TOKENS: int(8, 75).default(75),
+  CHUNK_OVERLAP_TOKENS: int(0, 64).default(16),
+
+  TEXT_MAX_CHARS: int(1, 50_000_000).default(1_000_000),
+  IMAGE_MAX_BYTES: int(1024, 500_000_000).default(20 * 1024 * 1024),
+  IMAGE_MAX_PIXELS: int(1, 1_000_000_000).default(50_000_000),
+  IMAGE_FETCH_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  IMAGE_FETCH_MAX_REDIRECTS: int(0, 10).default(3),
+  INGEST_MAX_BATCH: int(1, 10_000).default(256),
+  SEARCH_MAX_TOP_K: int(1, 16_384).default(100),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 50mb').default('50mb'),
+  SANDBOX: bool.optional(),
+  INTROSPECTION: bool.optional(),
+});
+
+export type Config = ReturnType<typeof toConfig>;
+
+function toConfig(env: z.infer<typeof EnvSchema>) {
+  const dev = env.NODE_ENV !== 'production';
+  return {
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    bodyLimit: env.BODY_LIMIT,
+    sandbox: env.SANDBOX ?? dev,
+    introspection: env.INTROSPECTION ?? dev,
+    exposeInternalErrors: dev,
+    milvus: {
+      address: env.MILVUS_ADDRESS,
+      token: env.MILVUS_TOKEN,
+      database: env.MILVUS_DATABASE,
+      /** Explicit name; when unset, the name is derived from the embedding model in use. */
+      collection: env.MILVUS_COLLECTION,
+      indexType: env.MILVUS_INDEX_TYPE,
+      metric: env.MILVUS_METRIC,
+      hnsw: { M: env.MILVUS_HNSW_M, efConstruction: env.MILVUS_HNSW_EF_CONSTRUCTION, ef: env.MILVUS_SEARCH_EF },
+      ivf: { nlist: env.MILVUS_IVF_NLIST, nprobe: env.MILVUS_IVF_NPROBE, pqM: env.MILVUS_PQ_M },
+      timeoutMs: env.MILVUS_TIMEOUT_MS,
+    },
+    neo4j: {
+      uri: env.NEO4J_URI,
+      user: env.NEO4J_USER,
+      password: env.NEO4J_PASSWORD,
+      database: env.NEO4J_DATABASE,
+    },
+    clip: {
+      model: env.CLIP_MODEL,
+      modelDir: env.CLIP_MODEL_DIR,
+      dtype: env.CLIP_DTYPE,
+      fallbackModelDir: env.CLIP_FALLBACK_MODEL_DIR,
+      fallbackModel: env.CLIP_FALLBACK_MODEL,
+      cacheDir: env.MODEL_CACHE_DIR,
+      batchSize: env.EMBED_BATCH_SIZE,
+    },
+    chunking: { tokens: env.CHUNK_TOKENS, overlap: Math.min(env.CHUNK_OVERLAP_TOKENS, env.CHUNK_TOKENS - 1) },
+    limits: {
+      textMaxChars: env.TEXT_MAX_CHARS,
+      imageMaxBytes: env.IMAGE_MAX_BYTES,
+      imageMaxPixels: env.IMAGE_MAX_PIXELS,
+      imageFetchTimeoutMs: env.IMAGE_FETCH_TIMEOUT_MS,
+      imageFetchMaxRedirects: env.IMAGE_FETCH_MAX_REDIRECTS,
+      ingestMaxBatch: env.INGEST_MAX_BATCH,
+      searchMaxTopK: env.SEARCH_MAX_TOP_K,
+    },
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parse and validate once at startup. A wrong value throws ConfigError naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset, so `FOO= npm start` means "use the default".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = String(i.path[0] ?? '?');
+        const given = cleaned[name];
+        return `${name}: ${i.message}${given !== undefined ? ` (got "${given}")` : ''}`;
+      }),
+    );
+  }
+  return toConfig(parsed.data);
+}

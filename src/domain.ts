@@ -1,0 +1,74 @@
+/** Domain types shared by services, stores and resolvers (GraphQL types map onto these). */
+
+export type Modality = 'TEXT' | 'IMAGE';
+
+export type JsonObject = { [key: string]: unknown };
+
+/** An item as stored in the vector store (without its vector). */
+export interface StoredItem {
+  id: string;
+  modality: Modality;
+  text: string;
+  title: string;
+  source: string;
+  /** Empty for images. */
+  documentId: string;
+  /** -1 for images. */
+  chunkIndex: number;
+  metadata: JsonObject;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ItemRecord extends StoredItem {
+  vector: Float32Array | number[];
+}
+
+export interface MetadataCondition {
+  key: string;
+  eq?: string | number | boolean;
+  in?: (string | number | boolean)[];
+  exists?: boolean;
+}
+
+/** A structured filter; stores translate it into their own query language, never raw strings. */
+export interface ItemFilter {
+  modality?: Modality;
+  source?: string;
+  documentId?: string;
+  ids?: string[];
+  metadata?: MetadataCondition[];
+}
+
+export interface SearchHitModel {
+  item: StoredItem;
+  score: number;
+  rank: number;
+}
+
+export type ModelSource = 'HUB' | 'LOCAL_DIR' | 'BUNDLED_FALLBACK';
+
+export interface ModelInfo {
+  id: string;
+  configuredId: string;
+  source: ModelSource | null;
+  dimension: number | null;
+  loaded: boolean;
+  meaningful: boolean;
+  warning: string | null;
+}
+
+export interface ServiceHealth {
+  name: string;
+  ok: boolean;
+  target: string;
+  latencyMs: number | null;
+  error: string | null;
+}
+
+export interface HealthReport {
+  status: 'OK' | 'DEGRADED';
+  version: string;
+  model: ModelInfo;
+  services: ServiceHealth[];
+}

@@ -1,0 +1,228 @@
+import type { Config } from '../config.js';
+import type { ItemRecord, JsonObject, StoredItem } from '../domain.js';
+import { chunkText } from '../embed/chunk.js';
+import type { Embedder } from '../embed/embedder.js';
+import { AppError, BadInputError, NotFoundError, PayloadTooLargeError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { FIELD_LIMITS } from '../stores/milvus.js';
+import type { VectorStore } from '../stores/vector-store.js';
+import { chunkId, documentId, imageId, isDocumentId } from './ids.js';
+import type { ImageLoader, ImageSource } from './images.js';
+import { exactlyOne, metadataObject, optionalString } from './validate.js';
+
+export interface TextDocumentInput {
+  title?: string | null;
+  text: string;
+  source?: string | null;
+  metadata?: unknown;
+}
+
+export interface ImageInput extends ImageSource {
+  caption?: string | null;
+  source?: string | null;
+  metadata?: unknown;
+}
+
+export interface IngestItemInput {
+  text?: TextDocumentInput | null;
+  image?: ImageInput | null;
+}
+
+export interface BatchItemResult {
+  index: number;
+  ok: boolean;
+  itemIds: string[];
+  documentId: string | null;
+  error: { code: string; message: string; field: string | null } | null;
+}
+
+/** A validated item, ready to embed: text chunks or one image. */
+type PreparedText = { kind: 'text'; documentId: string; records: Omit<ItemRecord, 'vector'>[] };
+type PreparedImage = { kind: 'image'; record: Omit<ItemRecord, 'vector'>; pixels: { width: number; height: number; pixels: Uint8Array } };
+type Prepared = PreparedText | PreparedImage;
+
+/**
+ * Validates, chunks, embeds and stores items. Every check runs before anything is written, and
+ * all records of one call go to the store in one upsert, so a bad item never leaves half of
+ * itself behind.
+ */
+export class IngestService {
+  constructor(
+    private readonly deps: {
+      embedder: Embedder;
+      store: VectorStore;
+      images: ImageLoader;
+      chunking: Config['chunking'];
+      limits: Config['limits'];
+      log: Logger;
+    },
+  ) {}
+
+  async ingestText(input: TextDocumentInput): Promise<{ documentId: string; chunks: StoredItem[] }> {
+    const prepared = await this.prepareText(input, 'input');
+    const [written] = await this.write([prepared]);
+    return { documentId: prepared.documentId, chunks: written! };
+  }
+
+  async ingestImage(input: ImageInput, signal?: AbortSignal): Promise<StoredItem> {
+    const prepared = await this.prepareImage(input, 'input', signal);
+    const [written] = await this.write([prepared]);
+    return written![0]!;
+  }
+
+  async ingestBatch(items: IngestItemInput[], signal?: AbortSignal): Promise<BatchItemResult[]> {
+    const max = this.deps.limits.ingestMaxBatch;
+    if (items.length === 0) throw new BadInputError('items is empty: send at least one item', 'items');
+    if (items.length > max) throw new PayloadTooLargeError(`a batch holds at most ${max} items (got ${items.length}); split it`, { field: 'items', max });
+
+    const results: BatchItemResult[] = [];
+    const ready: { index: number; item: Prepared }[] = [];
+    // Prepare (validate, fetch, decode, chunk) a few at a time: URL fetches overlap, memory stays bounded.
+    const concurrency = 4;
+    for (let start = 0; start < items.length; start += concurrency) {
+      const slice = items.slice(start, start + concurrency);
+      const settled = await Promise.allSettled(slice.map((it, k) => this.prepareItem(it, `items[${start + k}]`, signal)));
+      settled.forEach((s, k) => {
+        const index = start + k;
+        if (s.status === 'fulfilled') ready.push({ index, item: s.value });
+        else results.push(failure(index, s.reason));
+      });
+    }
+    // One write for all good items: if the store fails, the whole call fails and nothing is reported as written.
+    const written = await this.write(ready.map((r) => r.item));
+    ready.forEach((r, k) => {
+      const items = written[k]!;
+      results.push({
+        index: r.index,
+        ok: true,
+        itemIds: items.map((i) => i.id),
+        documentId: r.item.kind === 'text' ? r.item.documentId : null,
+        error: null,
+      });
+    });
+    return results.sort((a, b) => a.index - b.index);
+  }
+
+  /** Deletes one item, or every chunk of a document. Unknown id -> NOT_FOUND. */
+  async delete(id: string): Promise<number> {
+    const deleted = await this.deps.store.delete(isDocumentId(id) ? { documentId: id } : { ids: [id] });
+    if (deleted === 0) throw new NotFoundError(`no item or document with id "${id}"`, { id });
+    return deleted;
+  }
+
+  private prepareItem(item: IngestItemInput, field: string, signal?: AbortSignal): Promise<Prepared> {
+    const which = exactlyOne(field, { text: item.text, image: item.image });
+    return which === 'text' ? this.prepareText(item.text!, `${field}.text`) : this.prepareImage(item.image!, `${field}.image`, signal);
+  }
+
+  private async prepareText(input: TextDocumentInput, field: string): Promise<PreparedText> {
+    const { limits, chunking, embedder } = this.deps;
+    const text = input.text ?? '';
+    if (text.trim().length === 0) throw new BadInputError(`${field}.text is empty: send the document's text`, `${field}.text`);
+    if (text.length > limits.textMaxChars) {
+      throw new PayloadTooLargeError(`${field}.text has ${text.length} characters; the limit is ${limits.textMaxChars} (TEXT_MAX_CHARS)`, {
+        field: `${field}.text`,
+      });
+    }
+    const title = optionalString(input.title, `${field}.title`, FIELD_LIMITS.title);
+    const source = optionalString(input.source, `${field}.source`, FIELD_LIMITS.source);
+    const metadata = metadataObject(input.metadata, `${field}.metadata`);
+
+    const countTokens = await embedder.tokenCounter();
+    const chunks = chunkText(text, { maxTokens: chunking.tokens, overlap: chunking.overlap, countTokens });
+    const docId = documentId(text);
+    const now = new Date();
+    return {
+      kind: 'text',
+      documentId: docId,
+      records: chunks.map((c) => ({
+        id: chunkId(docId, c.index),
+        modality: 'TEXT',
+        text: c.text.slice(0, FIELD_LIMITS.text),
+        title,
+        source,
+        documentId: docId,
+        chunkIndex: c.index,
+        metadata: { ...metadata, ...chunkMeta(c.start, c.end, chunks.length) },
+        createdAt: now,
+        updatedAt: now,
+      })),
+    };
+  }
+
+  private async prepareImage(input: ImageInput, field: string, signal?: AbortSignal): Promise<PreparedImage> {
+    const caption = optionalString(input.caption, `${field}.caption`, FIELD_LIMITS.text);
+    const metadata = metadataObject(input.metadata, `${field}.metadata`);
+    const sourceIn = optionalString(input.source, `${field}.source`, FIELD_LIMITS.source);
+    const loaded = await this.deps.images.load(input, field, signal);
+    const now = new Date();
+    const { width, height, format } = loaded.image;
+    return {
+      kind: 'image',
+      pixels: loaded.image,
+      record: {
+        id: imageId(loaded.bytes),
+        modality: 'IMAGE',
+        text: caption,
+        title: '',
+        source: sourceIn || (loaded.url ?? '').slice(0, FIELD_LIMITS.source),
+        documentId: '',
+        chunkIndex: -1,
+        metadata: { ...metadata, _image: { width, height, format, bytes: loaded.bytes.length } },
+        createdAt: now,
+        updatedAt: now,
+      },
+    };
+  }
+
+  /** Embeds and upserts prepared items; returns the stored items of each, in order. */
+  private async write(prepared: Prepared[]): Promise<StoredItem[][]> {
+    if (prepared.length === 0) return [];
+    const { embedder, store } = this.deps;
+    const texts = prepared.flatMap((p) => (p.kind === 'text' ? p.records : []));
+    const images = prepared.flatMap((p) => (p.kind === 'image' ? [p] : []));
+    const info = await embedder.load();
+    await store.ensureCollection(info.dimension!);
+    const [textVecs, imageVecs] = await Promise.all([
+      embedder.embedTexts(texts.map((r) => r.text)),
+      embedder.embedImages(images.map((p) => p.pixels)),
+    ]);
+    const vectorOf = new Map<string, Float32Array>();
+    texts.forEach((r, i) => vectorOf.set(r.id, textVecs[i]!));
+    images.forEach((p, i) => vectorOf.set(p.record.id, imageVecs[i]!));
+
+    const all = prepared.flatMap((p) => (p.kind === 'text' ? p.records : [p.record]));
+    // Keep the first ingest time of items that already exist.
+    const existing = new Map((await store.get(all.map((r) => r.id))).map((i) => [i.id, i]));
+    const records: ItemRecord[] = all.map((r) => ({ ...r, createdAt: existing.get(r.id)?.createdAt ?? r.createdAt, vector: vectorOf.get(r.id)! }));
+    await store.upsert(records);
+    await this.dropStaleChunks(prepared);
+    const byId = new Map(records.map(({ vector: _v, ...item }) => [item.id, item as StoredItem]));
+    return prepared.map((p) => (p.kind === 'text' ? p.records : [p.record]).map((r) => byId.get(r.id)!));
+  }
+
+  /** A document re-ingested under other chunking settings may leave chunks past its new end. */
+  private async dropStaleChunks(prepared: Prepared[]): Promise<void> {
+    for (const p of prepared) {
+      if (p.kind !== 'text') continue;
+      const count = await this.deps.store.count({ documentId: p.documentId });
+      if (count <= p.records.length) continue;
+      const keep = new Set(p.records.map((r) => r.id));
+      const all = await this.deps.store.list({ documentId: p.documentId }, count);
+      const stale = all.map((i) => i.id).filter((id) => !keep.has(id));
+      if (stale.length) await this.deps.store.delete({ ids: stale });
+    }
+  }
+}
+
+function chunkMeta(start: number, end: number, of: number): JsonObject {
+  return { _chunk: { start, end, of } };
+}
+
+function failure(index: number, err: unknown): BatchItemResult {
+  if (err instanceof AppError) {
+    const field = typeof err.details.field === 'string' ? err.details.field : null;
+    return { index, ok: false, itemIds: [], documentId: null, error: { code: err.code, message: err.message, field } };
+  }
+  throw err;
+}

@@ -1,0 +1,9 @@
+import type { ItemResolvers } from '../__generated__/resolvers-types.js';
+
+// Stored items use '' and -1 for "not applicable"; GraphQL shows null instead.
+export const Item: ItemResolvers = {
+  title: (i) => i.title || null,
+  source: (i) => i.source || null,
+  documentId: (i) => i.documentId || null,
+  chunkIndex: (i) => (i.chunkIndex >= 0 ? i.chunkIndex : null),
+};

@@ -1,0 +1,11 @@
+import type { MutationResolvers } from '../__generated__/resolvers-types.js';
+
+export const Mutation: MutationResolvers = {
+  ingestText: (_p, { input }, { services }) => services.ingest.ingestText(input),
+  ingestImage: async (_p, { input }, { services, signal }) => ({ item: await services.ingest.ingestImage(input, signal) }),
+  ingestBatch: async (_p, { items }, { services, signal }) => {
+    const results = await services.ingest.ingestBatch(items, signal);
+    return { ingested: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length, results };
+  },
+  deleteItem: async (_p, { id }, { services }) => ({ id, deleted: await services.ingest.delete(id) }),
+};

@@ -1,0 +1,13 @@
+import type { Resolvers } from '../__generated__/resolvers-types.js';
+import { Item } from './Item.js';
+import { Mutation } from './Mutation.js';
+import { Query } from './Query.js';
+import { DateTimeScalar, JSONScalar } from './scalars.js';
+
+export const resolvers: Resolvers = {
+  JSON: JSONScalar,
+  DateTime: DateTimeScalar,
+  Query,
+  Mutation,
+  Item,
+};

@@ -1,0 +1,80 @@
+import type { Config } from './config.js';
+import { ClipEmbedder } from './embed/clip.js';
+import type { Embedder } from './embed/embedder.js';
+import { ImageLoader } from './ingest/images.js';
+import { SafeFetcher } from './ingest/safe-fetch.js';
+import { IngestService } from './ingest/service.js';
+import type { Logger } from './logger.js';
+import { SearchService } from './search/service.js';
+import type { GraphStore } from './stores/graph-store.js';
+import { MilvusVectorStore } from './stores/milvus.js';
+import { Neo4jGraphStore } from './stores/neo4j.js';
+import type { VectorStore } from './stores/vector-store.js';
+
+/**
+ * The composition root: every long-lived object is built here once, from the parsed config, and
+ * handed to whoever needs it. No module-level singletons.
+ */
+export interface Services {
+  config: Config;
+  log: Logger;
+  embedder: Embedder;
+  vectors: VectorStore;
+  graph: GraphStore;
+  images: ImageLoader;
+  ingest: IngestService;
+  search: SearchService;
+  close(): Promise<void>;
+}
+
+export interface ServiceOverrides {
+  embedder?: Embedder;
+  vectors?: VectorStore;
+  graph?: GraphStore;
+  fetcher?: SafeFetcher;
+}
+
+/**
+ * The Milvus collection name: explicit (MILVUS_COLLECTION) or derived from the model in use, so
+ * vectors of two different models never share a collection.
+ */
+export function collectionName(config: Config, modelId: string, dimension: number): string {
+  if (config.milvus.collection) return config.milvus.collection;
+  const slug = modelId.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 180);
+  return `items_${slug}_d${dimension}`;
+}
+
+/**
+ * Builds the services. The embedding model is loaded first (it decides the collection name and
+ * dimension), so this can take a while on the first run when the model is downloaded.
+ */
+export async function buildServices(config: Config, log: Logger, overrides: ServiceOverrides = {}): Promise<Services> {
+  const embedder = overrides.embedder ?? new ClipEmbedder(config.clip, log.child({ component: 'embedder' }));
+  const model = await embedder.load();
+  const vectors = overrides.vectors ?? MilvusVectorStore.connect(config.milvus, collectionName(config, model.id, model.dimension!));
+  const graph = overrides.graph ?? Neo4jGraphStore.connect(config.neo4j);
+  const fetcher =
+    overrides.fetcher ??
+    new SafeFetcher({
+      timeoutMs: config.limits.imageFetchTimeoutMs,
+      maxBytes: config.limits.imageMaxBytes,
+      maxRedirects: config.limits.imageFetchMaxRedirects,
+      userAgent: 'knowledge-graphql/0.1 (image fetch)',
+    });
+  const images = new ImageLoader(fetcher, config.limits);
+  const ingest = new IngestService({ embedder, store: vectors, images, chunking: config.chunking, limits: config.limits, log });
+  const search = new SearchService({ embedder, store: vectors, images, limits: config.limits });
+  return {
+    config,
+    log,
+    embedder,
+    vectors,
+    graph,
+    images,
+    ingest,
+    search,
+    async close() {
+      await Promise.allSettled([vectors.close(), graph.close()]);
+    },
+  };
+}

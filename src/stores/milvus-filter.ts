@@ -1,0 +1,45 @@
+import type { ItemFilter } from '../domain.js';
+import { BadInputError } from '../errors.js';
+
+/** Metadata keys usable in filters; they are written into the expression, so they are checked. */
+export const METADATA_KEY = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * Builds a Milvus boolean expression from a structured filter. Field names are ours; every
+ * user value is a literal produced by `literal()` (JSON-quoted strings, finite numbers, booleans),
+ * and metadata keys must match METADATA_KEY. No user string is ever spliced in raw.
+ */
+export function buildMilvusFilter(f: ItemFilter | undefined): string {
+  if (!f) return '';
+  const parts: string[] = [];
+  if (f.modality) parts.push(`modality == ${literal(f.modality)}`);
+  if (f.source !== undefined) parts.push(`source == ${literal(f.source)}`);
+  if (f.documentId !== undefined) parts.push(`document_id == ${literal(f.documentId)}`);
+  if (f.ids) parts.push(`id in [${f.ids.map(literal).join(', ')}]`);
+  for (const [i, c] of (f.metadata ?? []).entries()) {
+    if (!METADATA_KEY.test(c.key)) {
+      throw new BadInputError(
+        `metadata filter key "${c.key}" is not allowed: use letters, digits, _ and - (at most 64, not starting with a digit)`,
+        `filter.metadata[${i}].key`,
+      );
+    }
+    const field = `metadata[${literal(c.key)}]`;
+    const given = [c.eq !== undefined, c.in !== undefined, c.exists !== undefined].filter(Boolean).length;
+    if (given !== 1) {
+      throw new BadInputError(`metadata filter on "${c.key}" needs exactly one of eq, in, exists`, `filter.metadata[${i}]`);
+    }
+    if (c.eq !== undefined) parts.push(`${field} == ${literal(c.eq)}`);
+    else if (c.in !== undefined) {
+      if (c.in.length === 0) throw new BadInputError(`metadata filter on "${c.key}": "in" needs at least one value`, `filter.metadata[${i}].in`);
+      parts.push(`${field} in [${c.in.map(literal).join(', ')}]`);
+    } else parts.push(c.exists ? `exists ${field}` : `not exists ${field}`);
+  }
+  return parts.map((p) => `(${p})`).join(' and ');
+}
+
+export function literal(v: string | number | boolean): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  throw new BadInputError(`filter value ${String(v)} is not a string, finite number or boolean`);
+}
