@@ -31,7 +31,8 @@ export function buildMilvusFilter(f: ItemFilter | undefined): string {
     if (c.eq !== undefined) parts.push(`${field} == ${literal(c.eq)}`);
     else if (c.in !== undefined) {
       if (c.in.length === 0) throw new BadInputError(`metadata filter on "${c.key}": "in" needs at least one value`, `filter.metadata[${i}].in`);
-      parts.push(`${field} in [${c.in.map(literal).join(', ')}]`);
+      // `json["k"] in [...]` is not understood by every Milvus (Milvus Lite refuses it): spell it out.
+      parts.push(c.in.map((v) => `${field} == ${literal(v)}`).join(' or '));
     } else parts.push(c.exists ? `exists ${field}` : `not exists ${field}`);
   }
   return parts.map((p) => `(${p})`).join(' and ');

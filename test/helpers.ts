@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { loadConfig, PROJECT_ROOT, type Config } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { buildServices, type ServiceOverrides, type Services } from '../src/services.js';
+
+export const TINY_CLIP_DIR = path.join(PROJECT_ROOT, 'models', 'tiny-clip');
+
+/** A name no other test uses, so each test owns its Milvus collection / Neo4j labels. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+}
+
+/** Config from the environment scripts/test.sh sets up, on the tiny model, with overrides. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ CLIP_MODEL_DIR: TINY_CLIP_DIR, LOG_LEVEL: 'warn', ...process.env, NODE_ENV: 'test', ...env });
+}
+
+/** Services on their own fresh Milvus collection; `cleanup()` drops it and closes connections. */
+export async function testServices(env: Record<string, string> = {}, overrides: ServiceOverrides = {}) {
+  const config = testConfig({ MILVUS_COLLECTION: uniqueName('t'), ...env });
+  const services: Services = await buildServices(config, createLogger('silent'), overrides);
+  return {
+    config,
+    services,
+    cleanup: async () => {
+      await services.vectors.drop().catch(() => undefined);
+      await services.close();
+    },
+  };
+}
