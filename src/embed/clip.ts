@@ -77,7 +77,8 @@ export class ClipEmbedder implements Embedder {
   async embedTexts(texts: string[]): Promise<Float32Array[]> {
     const m = await this.ensure();
     return this.batched(texts, async (batch) => {
-      const inputs = m.tokenizer(batch, { padding: true, truncation: true, max_length: 77 });
+      const inputs = m.tokenizer(batch, { padding: true, truncation: true, max_length: MAX_TEXT_TOKENS });
+      endTruncatedRows(inputs.input_ids as Tensor, m.tokenizer.eos_token_id);
       const { text_embeds } = (await m.textModel(inputs)) as { text_embeds: Tensor };
       return rows(text_embeds);
     });
@@ -156,6 +157,24 @@ export class ClipEmbedder implements Embedder {
     } catch (err) {
       throw new UnavailableError('embedder', `loading CLIP model "${id}" failed: ${errorMessage(err)}`, { cause: err });
     }
+  }
+}
+
+const MAX_TEXT_TOKENS = 77;
+
+/**
+ * transformers.js truncates after adding special tokens, so a text longer than the window loses
+ * its end-of-text token, which CLIP pools on. The Python tokenizer truncates first and then adds
+ * it: restore that, so long texts embed as in PyTorch.
+ */
+function endTruncatedRows(ids: Tensor, eos: number): void {
+  const [n, len] = ids.dims as [number, number];
+  if (len < MAX_TEXT_TOKENS) return;
+  const data = ids.data as BigInt64Array;
+  const eosBig = BigInt(eos);
+  for (let r = 0; r < n; r++) {
+    const last = r * len + len - 1;
+    if (data[last] !== eosBig) data[last] = eosBig;
   }
 }
 
