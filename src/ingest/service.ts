@@ -110,7 +110,7 @@ export class IngestService {
     return deleted;
   }
 
-  private prepareItem(item: IngestItemInput, field: string, signal?: AbortSignal): Promise<Prepared> {
+  private async prepareItem(item: IngestItemInput, field: string, signal?: AbortSignal): Promise<Prepared> {
     const which = exactlyOne(field, { text: item.text, image: item.image });
     return which === 'text' ? this.prepareText(item.text!, `${field}.text`) : this.prepareImage(item.image!, `${field}.image`, signal);
   }
