@@ -16,6 +16,9 @@ cleanup() {
 }
 trap cleanup EXIT
 bash scripts/services.sh start
+# Point the service at what was started (ports follow MILVUS_PORT / NEO4J_BOLT_PORT).
+export MILVUS_ADDRESS="${MILVUS_ADDRESS:-127.0.0.1:${MILVUS_PORT:-19530}}"
+export NEO4J_URI="${NEO4J_URI:-bolt://127.0.0.1:${NEO4J_BOLT_PORT:-7687}}"
 
 node --import tsx src/main.ts &
 server=$!

@@ -2,6 +2,7 @@ import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ let png: Buffer;
 const requests: string[] = [];
 let connections = 0;
 
-const slowSockets = new Set<import('node:http').ServerResponse>();
+const slowSockets = new Set<ServerResponse>();
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'safe-fetch-'));
