@@ -276,7 +276,14 @@ export class MilvusVectorStore implements VectorStore {
     }
     const has = await this.call('has collection', async () => check(await this.client.hasCollection({ collection_name: this.collection })));
     if (!has.value) return false;
-    await this.call('load collection', async () => check(await this.client.loadCollection({ collection_name: this.collection })));
+    // Found it (e.g. after a restart): load it once and remember, so reads cost one round trip.
+    this.ready ??= this.call('load collection', async () => {
+      check(await this.client.loadCollection({ collection_name: this.collection }));
+    }).catch((err: unknown) => {
+      this.ready = undefined;
+      throw err;
+    });
+    await this.ready;
     return true;
   }
 
