@@ -207,18 +207,30 @@ os.execv(sys.argv[2], sys.argv[2:])
   done
   pid="$(cat "$PID_FILE" 2>/dev/null || echo "$launcher")"
   log "started pid $pid, waiting up to ${MILVUS_START_TIMEOUT}s for $MILVUS_HOST:$MILVUS_PORT"
+  local log_offset
+  log_offset="$(wc -c <"$LOG_FILE")"
   if ! probe "$MILVUS_START_TIMEOUT" "$pid"; then
     tail_log
+    local exited=1
     if kill -0 "$pid" 2>/dev/null; then
+      exited=0
       kill -INT "$pid" 2>/dev/null || true
       sleep 2
       kill -KILL "$pid" 2>/dev/null || true
     fi
     rm -f "$PID_FILE"
-    if grep -q 'DataDirLockedError' "$LOG_FILE" 2>/dev/null; then
-      die "milvus-lite failed to start: data dir $DATA_DIR is locked by another process (one server per data dir)"
+    local this_run
+    this_run="$(tail -c +"$((log_offset + 1))" "$LOG_FILE" 2>/dev/null || true)"
+    if grep -q 'DataDirLockedError' <<<"$this_run"; then
+      die "milvus-lite failed to start: data dir $DATA_DIR is locked by another process (one server per data dir; see $DATA_DIR/LOCK)"
     fi
-    die "milvus-lite failed to become ready on $MILVUS_HOST:$MILVUS_PORT within ${MILVUS_START_TIMEOUT}s (log: $LOG_FILE)"
+    if grep -q 'Failed to bind' <<<"$this_run"; then
+      die "milvus-lite failed to start: cannot bind $MILVUS_HOST:$MILVUS_PORT (port in use? set MILVUS_PORT)"
+    fi
+    if (( exited )); then
+      die "milvus-lite exited during startup (log: $LOG_FILE)"
+    fi
+    die "milvus-lite did not become ready on $MILVUS_HOST:$MILVUS_PORT within ${MILVUS_START_TIMEOUT}s; killed it (log: $LOG_FILE)"
   fi
   log "ready: $MILVUS_HOST:$MILVUS_PORT (pid $pid, data $DATA_DIR, log $LOG_FILE)"
 }

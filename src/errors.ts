@@ -127,5 +127,17 @@ export async function asUnavailable<T>(service: string, what: string, fn: () => 
 }
 
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  if (err instanceof Error) return err.message;
+  // Some SDKs (Milvus) reject with plain status objects rather than Errors.
+  if (err && typeof err === 'object') {
+    const o = err as { reason?: unknown; message?: unknown; detail?: unknown };
+    const text = o.reason ?? o.message ?? o.detail;
+    if (typeof text === 'string' && text) return text;
+    try {
+      return JSON.stringify(err).slice(0, 500);
+    } catch {
+      /* fall through */
+    }
+  }
+  return String(err);
 }
