@@ -65,6 +65,18 @@ const EnvSchema = z.object({
   SEARCH_MAX_TOP_K: int(1, 16_384).default(100),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 50mb').default('50mb'),
   SANDBOX: bool.optional(),
+
+  GRAPH_MAX_DEPTH: int(1, 6).default(3),
+  GRAPH_MAX_RESULTS: int(1, 100_000).default(1000),
+  GRAPH_MAX_PATH_LENGTH: int(1, 15).default(6),
+  GRAPH_MAX_BATCH: int(1, 100_000).default(5000),
+  CYPHER_TIMEOUT_MS: int(100, 120_000).default(5000),
+  CYPHER_ROW_LIMIT: int(1, 10_000).default(100),
+
+  LLM_BASE_URL: z.url({ protocol: /^https?$/, error: 'an http(s) URL of an OpenAI-compatible API, e.g. https://api.openai.com/v1' }).optional(),
+  LLM_API_KEY: z.string().optional(),
+  LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  LLM_TIMEOUT_MS: int(100, 600_000).default(20_000),
   INTROSPECTION: bool.optional(),
 });
 
@@ -109,6 +121,18 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       batchSize: env.EMBED_BATCH_SIZE,
     },
     chunking: { tokens: env.CHUNK_TOKENS, overlap: Math.min(env.CHUNK_OVERLAP_TOKENS, env.CHUNK_TOKENS - 1) },
+    graph: {
+      maxDepth: env.GRAPH_MAX_DEPTH,
+      maxResults: env.GRAPH_MAX_RESULTS,
+      maxPathLength: env.GRAPH_MAX_PATH_LENGTH,
+      maxBatch: env.GRAPH_MAX_BATCH,
+      cypherTimeoutMs: env.CYPHER_TIMEOUT_MS,
+      cypherRowLimit: env.CYPHER_ROW_LIMIT,
+    },
+    /** Undefined when no LLM is configured: features that need one fall back or say so. */
+    llm: env.LLM_BASE_URL
+      ? { baseUrl: env.LLM_BASE_URL, apiKey: env.LLM_API_KEY ?? '', model: env.LLM_MODEL, timeoutMs: env.LLM_TIMEOUT_MS }
+      : undefined,
     limits: {
       textMaxChars: env.TEXT_MAX_CHARS,
       imageMaxBytes: env.IMAGE_MAX_BYTES,

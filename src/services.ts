@@ -1,5 +1,7 @@
 import type { Config } from './config.js';
 import { ClipEmbedder } from './embed/clip.js';
+import { GraphService } from './graph/service.js';
+import type { Text2Cypher } from './graph/types.js';
 import type { Embedder } from './embed/embedder.js';
 import { ImageLoader } from './ingest/images.js';
 import { SafeFetcher } from './ingest/safe-fetch.js';
@@ -8,7 +10,7 @@ import type { Logger } from './logger.js';
 import { SearchService } from './search/service.js';
 import type { GraphStore } from './stores/graph-store.js';
 import { MilvusVectorStore } from './stores/milvus.js';
-import { Neo4jGraphStore } from './stores/neo4j.js';
+import { Neo4jGraphStore, type GraphLabels } from './stores/neo4j.js';
 import type { VectorStore } from './stores/vector-store.js';
 
 /**
@@ -24,6 +26,7 @@ export interface Services {
   images: ImageLoader;
   ingest: IngestService;
   search: SearchService;
+  graphs: GraphService;
   close(): Promise<void>;
 }
 
@@ -32,6 +35,9 @@ export interface ServiceOverrides {
   vectors?: VectorStore;
   graph?: GraphStore;
   fetcher?: SafeFetcher;
+  text2cypher?: Text2Cypher;
+  /** Node labels in Neo4j (tests use labels of their own). */
+  graphLabels?: GraphLabels;
 }
 
 /**
@@ -52,7 +58,7 @@ export async function buildServices(config: Config, log: Logger, overrides: Serv
   const embedder = overrides.embedder ?? new ClipEmbedder(config.clip, log.child({ component: 'embedder' }));
   const model = await embedder.load();
   const vectors = overrides.vectors ?? MilvusVectorStore.connect(config.milvus, collectionName(config, model.id, model.dimension!));
-  const graph = overrides.graph ?? Neo4jGraphStore.connect(config.neo4j);
+  const graph = overrides.graph ?? Neo4jGraphStore.connect(config.neo4j, overrides.graphLabels);
   const fetcher =
     overrides.fetcher ??
     new SafeFetcher({
@@ -62,7 +68,16 @@ export async function buildServices(config: Config, log: Logger, overrides: Serv
       userAgent: 'knowledge-graphql/0.1 (image fetch)',
     });
   const images = new ImageLoader(fetcher, config.limits);
-  const ingest = new IngestService({ embedder, store: vectors, images, chunking: config.chunking, limits: config.limits, log });
+  // Constraints and indexes; if Neo4j is down now, the first graph operation creates them.
+  await graph.init().catch((err: unknown) => log.warn('Neo4j schema not created at startup; will retry on first use', { err }));
+  const ingest = new IngestService({ embedder, store: vectors, graph, images, chunking: config.chunking, limits: config.limits, log });
+  const graphs = new GraphService({
+    graph,
+    vectors,
+    config: config.graph,
+    log,
+    ...(overrides.text2cypher ? { text2cypher: overrides.text2cypher } : {}),
+  });
   const search = new SearchService({ embedder, store: vectors, images, limits: config.limits });
   return {
     config,
@@ -73,6 +88,7 @@ export async function buildServices(config: Config, log: Logger, overrides: Serv
     images,
     ingest,
     search,
+    graphs,
     async close() {
       await Promise.allSettled([vectors.close(), graph.close()]);
     },

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { loadConfig, PROJECT_ROOT, type Config } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { buildServices, type ServiceOverrides, type Services } from '../src/services.js';
+import { Neo4jGraphStore } from '../src/stores/neo4j.js';
 
 export const TINY_CLIP_DIR = path.join(PROJECT_ROOT, 'models', 'tiny-clip');
 
@@ -16,15 +17,25 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ CLIP_MODEL_DIR: TINY_CLIP_DIR, LOG_LEVEL: 'warn', ...process.env, NODE_ENV: 'test', ...env });
 }
 
-/** Services on their own fresh Milvus collection; `cleanup()` drops it and closes connections. */
+/**
+ * Services on their own fresh Milvus collection and Neo4j labels; `cleanup()` drops both and
+ * closes connections.
+ */
 export async function testServices(env: Record<string, string> = {}, overrides: ServiceOverrides = {}) {
-  const config = testConfig({ MILVUS_COLLECTION: uniqueName('t'), ...env });
-  const services: Services = await buildServices(config, createLogger('silent'), overrides);
+  const name = uniqueName('t');
+  const config = testConfig({ MILVUS_COLLECTION: name, ...env });
+  const graphLabels = { entity: `${name}_Entity`, item: `${name}_Item` };
+  const services: Services = await buildServices(config, createLogger('silent'), { graphLabels, ...overrides });
   return {
     config,
     services,
+    graphLabels,
     cleanup: async () => {
       await services.vectors.drop().catch(() => undefined);
+      if (services.graph instanceof Neo4jGraphStore) {
+        await services.graph.clear().catch(() => undefined);
+        await services.graph.dropSchema().catch(() => undefined);
+      }
       await services.close();
     },
   };

@@ -5,6 +5,7 @@ import type { Embedder } from '../embed/embedder.js';
 import { AppError, BadInputError, NotFoundError, PayloadTooLargeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { FIELD_LIMITS } from '../stores/milvus.js';
+import type { GraphStore, ItemLink, ItemNode } from '../stores/graph-store.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import { chunkId, documentId, imageId, isDocumentId } from './ids.js';
 import type { ImageLoader, ImageSource } from './images.js';
@@ -15,12 +16,16 @@ export interface TextDocumentInput {
   text: string;
   source?: string | null;
   metadata?: unknown;
+  /** Entities the document mentions (each chunk is linked with MENTIONS). */
+  entityIds?: string[] | null;
 }
 
 export interface ImageInput extends ImageSource {
   caption?: string | null;
   source?: string | null;
   metadata?: unknown;
+  /** Entities the image depicts (linked with DEPICTS). */
+  entityIds?: string[] | null;
 }
 
 export interface IngestItemInput {
@@ -37,20 +42,33 @@ export interface BatchItemResult {
 }
 
 /** A validated item, ready to embed: text chunks or one image. */
-type PreparedText = { kind: 'text'; documentId: string; records: Omit<ItemRecord, 'vector'>[] };
-type PreparedImage = { kind: 'image'; record: Omit<ItemRecord, 'vector'>; pixels: { width: number; height: number; pixels: Uint8Array } };
+type PreparedText = { kind: 'text'; documentId: string; records: Omit<ItemRecord, 'vector'>[]; entityIds: string[] };
+type PreparedImage = {
+  kind: 'image';
+  record: Omit<ItemRecord, 'vector'>;
+  pixels: { width: number; height: number; pixels: Uint8Array };
+  entityIds: string[];
+};
 type Prepared = PreparedText | PreparedImage;
+
+const MAX_ENTITY_LINKS = 100;
 
 /**
  * Validates, chunks, embeds and stores items. Every check runs before anything is written, and
- * all records of one call go to the store in one upsert, so a bad item never leaves half of
- * itself behind.
+ * all records of one call go to the stores together, so a bad item never leaves half of itself
+ * behind.
+ *
+ * Two stores, one outcome: the item nodes and entity links are written in a Neo4j transaction
+ * that stays open while Milvus is written, and commits only after Milvus succeeded. If Milvus
+ * fails, the transaction rolls back; if the commit fails after Milvus was written, the Milvus
+ * write is compensated (new items deleted, items that existed before restored).
  */
 export class IngestService {
   constructor(
     private readonly deps: {
       embedder: Embedder;
       store: VectorStore;
+      graph: GraphStore;
       images: ImageLoader;
       chunking: Config['chunking'];
       limits: Config['limits'];
@@ -88,7 +106,19 @@ export class IngestService {
         else results.push(failure(index, s.reason));
       });
     }
-    // One write for all good items: if the store fails, the whole call fails and nothing is reported as written.
+    // Items linking to unknown entities fail alone, before anything is written.
+    const wanted = [...new Set(ready.flatMap((r) => r.item.entityIds))];
+    if (wanted.length) {
+      const known = new Set((await this.deps.graph.getEntities(wanted)).map((e) => e.id));
+      for (let k = ready.length - 1; k >= 0; k--) {
+        const missing = ready[k]!.item.entityIds.filter((id) => !known.has(id));
+        if (missing.length) {
+          results.push(failure(ready[k]!.index, new NotFoundError(`no entity with id ${missing.map((m) => `"${m}"`).join(', ')}`, { field: `items[${ready[k]!.index}]` })));
+          ready.splice(k, 1);
+        }
+      }
+    }
+    // One write for all good items: if a store fails, the whole call fails and nothing is reported as written.
     const written = await this.write(ready.map((r) => r.item));
     ready.forEach((r, k) => {
       const items = written[k]!;
@@ -105,9 +135,44 @@ export class IngestService {
 
   /** Deletes one item, or every chunk of a document. Unknown id -> NOT_FOUND. */
   async delete(id: string): Promise<number> {
-    const deleted = await this.deps.store.delete(isDocumentId(id) ? { documentId: id } : { ids: [id] });
-    if (deleted === 0) throw new NotFoundError(`no item or document with id "${id}"`, { id });
-    return deleted;
+    const { store } = this.deps;
+    const filter = isDocumentId(id) ? { documentId: id } : { ids: [id] };
+    const items = await store.list(filter, 16_384);
+    if (items.length === 0) throw new NotFoundError(`no item or document with id "${id}"`, { id });
+    const ids = items.map((i) => i.id);
+    const vectors = await store.vectors(ids);
+    await this.twoStoreWrite(
+      { upsert: [], links: [], remove: ids },
+      () => store.delete({ ids }),
+      // Put back what was deleted if the graph could not commit.
+      () => store.upsert(items.flatMap((i) => (vectors.has(i.id) ? [{ ...i, vector: vectors.get(i.id)! }] : []))),
+    );
+    return ids.length;
+  }
+
+  /**
+   * Runs the vector-store write inside the graph transaction; compensates it when the overall
+   * write fails after the vector store was touched.
+   */
+  private async twoStoreWrite(graphWrite: { upsert: ItemNode[]; links: ItemLink[]; remove: string[] }, vectorWrite: () => Promise<unknown>, undo: () => Promise<unknown>) {
+    let touched = false;
+    try {
+      await this.deps.graph.writeItems(graphWrite, async () => {
+        touched = true;
+        await vectorWrite();
+      });
+    } catch (err) {
+      if (touched) {
+        await undo().catch((undoErr: unknown) =>
+          this.deps.log.error('could not undo a vector-store write after the graph write failed: the stores may disagree', {
+            event: 'ingest.compensation_failed',
+            err: undoErr,
+            ids: graphWrite.upsert.map((i) => i.id).concat(graphWrite.remove).slice(0, 50),
+          }),
+        );
+      }
+      throw err;
+    }
   }
 
   private async prepareItem(item: IngestItemInput, field: string, signal?: AbortSignal): Promise<Prepared> {
@@ -128,6 +193,7 @@ export class IngestService {
     const source = optionalString(input.source, `${field}.source`, FIELD_LIMITS.source);
     const metadata = metadataObject(input.metadata, `${field}.metadata`);
 
+    const entityIds = entityLinks(input.entityIds, `${field}.entityIds`);
     const countTokens = await embedder.tokenCounter();
     const chunks = chunkText(text, { maxTokens: chunking.tokens, overlap: chunking.overlap, countTokens });
     const docId = documentId(text);
@@ -135,6 +201,7 @@ export class IngestService {
     return {
       kind: 'text',
       documentId: docId,
+      entityIds,
       records: chunks.map((c) => ({
         id: chunkId(docId, c.index),
         modality: 'TEXT',
@@ -154,11 +221,13 @@ export class IngestService {
     const caption = optionalString(input.caption, `${field}.caption`, FIELD_LIMITS.text);
     const metadata = metadataObject(input.metadata, `${field}.metadata`);
     const sourceIn = optionalString(input.source, `${field}.source`, FIELD_LIMITS.source);
+    const entityIds = entityLinks(input.entityIds, `${field}.entityIds`);
     const loaded = await this.deps.images.load(input, field, signal);
     const now = new Date();
     const { width, height, format } = loaded.image;
     return {
       kind: 'image',
+      entityIds,
       pixels: loaded.image,
       record: {
         id: imageId(loaded.bytes),
@@ -195,24 +264,48 @@ export class IngestService {
     // Keep the first ingest time of items that already exist.
     const existing = new Map((await store.get(all.map((r) => r.id))).map((i) => [i.id, i]));
     const records: ItemRecord[] = all.map((r) => ({ ...r, createdAt: existing.get(r.id)?.createdAt ?? r.createdAt, vector: vectorOf.get(r.id)! }));
-    await store.upsert(records);
-    await this.dropStaleChunks(prepared);
+    const stale = await this.staleChunks(prepared);
+
+    const nodes: ItemNode[] = records.map((r) => ({ id: r.id, modality: r.modality, documentId: r.documentId, title: r.title, source: r.source }));
+    const links: ItemLink[] = prepared.flatMap((p) =>
+      (p.kind === 'text' ? p.records : [p.record]).flatMap((r) => p.entityIds.map((entityId) => ({ itemId: r.id, entityId }))),
+    );
+    await this.twoStoreWrite(
+      { upsert: nodes, links, remove: stale.map((i) => i.id) },
+      async () => {
+        await store.upsert(records);
+        if (stale.length) await store.delete({ ids: stale.map((i) => i.id) });
+      },
+      async () => {
+        const fresh = records.filter((r) => !existing.has(r.id)).map((r) => r.id);
+        if (fresh.length) await store.delete({ ids: fresh });
+        // Items that existed keep their vectors (same content, same id): restore their old fields.
+        const restore = records.filter((r) => existing.has(r.id)).map((r) => ({ ...existing.get(r.id)!, vector: r.vector }));
+        if (restore.length) await store.upsert(restore);
+      },
+    );
     const byId = new Map(records.map(({ vector: _v, ...item }) => [item.id, item as StoredItem]));
     return prepared.map((p) => (p.kind === 'text' ? p.records : [p.record]).map((r) => byId.get(r.id)!));
   }
 
-  /** A document re-ingested under other chunking settings may leave chunks past its new end. */
-  private async dropStaleChunks(prepared: Prepared[]): Promise<void> {
+  /** Chunks past a re-ingested document's new end (chunking settings changed since). */
+  private async staleChunks(prepared: Prepared[]): Promise<StoredItem[]> {
+    const stale: StoredItem[] = [];
     for (const p of prepared) {
       if (p.kind !== 'text') continue;
       const count = await this.deps.store.count({ documentId: p.documentId });
       if (count <= p.records.length) continue;
       const keep = new Set(p.records.map((r) => r.id));
-      const all = await this.deps.store.list({ documentId: p.documentId }, count);
-      const stale = all.map((i) => i.id).filter((id) => !keep.has(id));
-      if (stale.length) await this.deps.store.delete({ ids: stale });
+      stale.push(...(await this.deps.store.list({ documentId: p.documentId }, count)).filter((i) => !keep.has(i.id)));
     }
+    return stale;
   }
+}
+
+function entityLinks(ids: string[] | null | undefined, field: string): string[] {
+  const unique = [...new Set((ids ?? []).map((i) => i.trim()).filter(Boolean))];
+  if (unique.length > MAX_ENTITY_LINKS) throw new BadInputError(`${field} holds more than ${MAX_ENTITY_LINKS} ids`, field);
+  return unique;
 }
 
 function chunkMeta(start: number, end: number, of: number): JsonObject {

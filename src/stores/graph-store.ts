@@ -1,12 +1,144 @@
-import type { ServiceHealth } from '../domain.js';
+import type { JsonObject, Modality, ServiceHealth } from '../domain.js';
+
+export interface EntityInput {
+  /** Stable id; derived from type + name when absent. */
+  id?: string;
+  name: string;
+  type: string;
+  aliases?: string[];
+  description?: string;
+  properties?: JsonObject;
+}
+
+export interface Entity {
+  id: string;
+  name: string;
+  type: string;
+  aliases: string[];
+  description: string;
+  properties: JsonObject;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface RelationshipInput {
+  from: string;
+  to: string;
+  /** Validated: ^[A-Z][A-Z0-9_]*$ (a type cannot be a query parameter). */
+  type: string;
+  properties?: JsonObject;
+}
+
+export interface Relationship {
+  /** Deterministic from (from, type, to): one relationship per triple. */
+  id: string;
+  type: string;
+  from: string;
+  to: string;
+  properties: JsonObject;
+}
+
+/** An ingested item as a graph node (same id as in the vector store). */
+export interface ItemNode {
+  id: string;
+  modality: Modality;
+  documentId: string;
+  title: string;
+  source: string;
+}
+
+export interface ItemLink {
+  itemId: string;
+  entityId: string;
+}
+
+export interface Subgraph {
+  entities: Entity[];
+  relationships: Relationship[];
+  /** True when the size cap cut the result. */
+  truncated: boolean;
+}
+
+export interface GraphPath {
+  entities: Entity[];
+  relationships: Relationship[];
+}
+
+export interface NeighbourhoodQuery {
+  depth: number;
+  relationshipTypes?: string[];
+  entityTypes?: string[];
+  limit: number;
+}
+
+export interface EntityHit {
+  entity: Entity;
+  score: number;
+}
+
+export interface GraphSchema {
+  /** Node labels of this store (entities and ingested items). */
+  labels: { entity: string; item: string };
+  entityTypes: string[];
+  relationshipTypes: { type: string; from: string[]; to: string[] }[];
+  entityPropertyKeys: string[];
+  counts: { entities: number; relationships: number; items: number };
+}
+
+export interface ReadOnlyResult {
+  columns: string[];
+  rows: JsonObject[];
+  truncated: boolean;
+}
+
+/** Writes to the graph that must land together with a vector-store write, or not at all. */
+export interface GraphItemWrite {
+  upsert: ItemNode[];
+  links: ItemLink[];
+  /** Item ids whose node (and links) go away. */
+  remove: string[];
+}
 
 /**
- * Entities, relationships and their links to ingested items. Implemented by stores/neo4j.ts.
- * (The graph route itself is built on top of this interface.)
+ * Entities, relationships and their links to ingested items. Implemented by stores/neo4j.ts, the
+ * only module that touches neo4j-driver.
  */
 export interface GraphStore {
   /** Create constraints and indexes if missing (idempotent). */
   init(): Promise<void>;
   health(): Promise<ServiceHealth>;
+
+  upsertEntities(entities: (EntityInput & { id: string })[]): Promise<Entity[]>;
+  /** Fails with NOT_FOUND naming the missing ids, writing nothing, if an endpoint does not exist. */
+  upsertRelationships(rels: RelationshipInput[]): Promise<Relationship[]>;
+  /** Deletes the entity, its relationships and links; returns how many relationships went. */
+  deleteEntity(id: string): Promise<{ deleted: boolean; relationships: number }>;
+  getEntities(ids: string[]): Promise<Entity[]>;
+  /** Full-text search over names and aliases; `fuzzy` allows small misspellings. */
+  searchEntities(text: string, opts: { limit: number; fuzzy: boolean; types?: string[] }): Promise<EntityHit[]>;
+  neighbourhood(id: string, q: NeighbourhoodQuery): Promise<Subgraph>;
+  shortestPaths(from: string, to: string, opts: { maxLength: number; limit: number; relationshipTypes?: string[] }): Promise<GraphPath[]>;
+  itemsOf(entityIds: string[], limit: number): Promise<(ItemNode & { entityId: string; link: string })[]>;
+  entitiesOfItems(itemIds: string[]): Promise<ItemLink[]>;
+
+  /**
+   * Run `write` against the graph in one transaction, call `alongside` (the vector-store write),
+   * and commit only if both succeeded; otherwise roll back and rethrow.
+   */
+  writeItems(write: GraphItemWrite, alongside: () => Promise<void>): Promise<void>;
+  listItems(ids: string[]): Promise<ItemNode[]>;
+
+  /** Labels, relationship types and property keys, for prompts. */
+  schema(): Promise<GraphSchema>;
+  /**
+   * Run client- or model-written Cypher safely: READ access mode, a transaction timeout, at most
+   * `rowLimit` rows; refuses anything that EXPLAIN does not classify as read-only.
+   */
+  runReadOnly(cypher: string, params: JsonObject, opts: { timeoutMs: number; rowLimit: number }): Promise<ReadOnlyResult>;
+  /** EXPLAIN only: the database's verdict on a query, without running it. */
+  explain(cypher: string, params: JsonObject): Promise<{ ok: true; queryType: string } | { ok: false; error: string }>;
+
+  /** Remove everything under this store's labels (tests and admin only). */
+  clear(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,53 +1,483 @@
-import neo4j, { type Driver, type ManagedTransaction, type SessionMode } from 'neo4j-driver';
+import { createHash } from 'node:crypto';
+import neo4j, {
+  type Driver,
+  type ManagedTransaction,
+  type Node as NeoNode,
+  type Path as NeoPath,
+  type Relationship as NeoRel,
+  type SessionMode,
+} from 'neo4j-driver';
 import type { Config } from '../config.js';
-import type { ServiceHealth } from '../domain.js';
-import { AppError, UnavailableError, errorMessage } from '../errors.js';
-import type { GraphStore } from './graph-store.js';
+import type { JsonObject, ServiceHealth } from '../domain.js';
+import { AppError, BadInputError, NotFoundError, TimeoutError, UnavailableError, errorMessage } from '../errors.js';
+import type {
+  Entity,
+  EntityHit,
+  EntityInput,
+  GraphItemWrite,
+  GraphPath,
+  GraphSchema,
+  GraphStore,
+  ItemLink,
+  ItemNode,
+  NeighbourhoodQuery,
+  ReadOnlyResult,
+  Relationship,
+  RelationshipInput,
+  Subgraph,
+} from './graph-store.js';
 
 type Neo4jConfig = Config['neo4j'];
 
+/** Relationship types and labels are spliced into Cypher (they cannot be parameters): only these. */
+export const RELATIONSHIP_TYPE = /^[A-Z][A-Z0-9_]{0,63}$/;
+const LABEL = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+/** Node properties the store owns; client properties may not use these keys. */
+export const RESERVED_KEYS = new Set(['id', 'name', 'type', 'aliases', 'aliasText', 'description', 'createdAt', 'updatedAt']);
+const LINK_TYPES = { TEXT: 'MENTIONS', IMAGE: 'DEPICTS' } as const;
+
+export interface GraphLabels {
+  entity: string;
+  item: string;
+}
+
 /**
  * The only module that touches neo4j-driver: sessions, transactions (tagged with metadata naming
- * the operation), and the mapping of driver errors to our error taxonomy.
+ * the operation), and the mapping of driver errors to our error taxonomy. Every value goes in as a
+ * parameter; only validated labels and relationship types are written into query text.
+ *
+ * Labels are configurable so that each integration test works under labels of its own.
  */
 export class Neo4jGraphStore implements GraphStore {
+  private readonly E: string;
+  private readonly I: string;
+  private readonly fulltextIndex: string;
+
   constructor(
     private readonly driver: Driver,
     private readonly cfg: Neo4jConfig,
-  ) {}
+    labels: GraphLabels = { entity: 'Entity', item: 'Item' },
+  ) {
+    for (const l of [labels.entity, labels.item]) if (!LABEL.test(l)) throw new Error(`invalid label ${l}`);
+    this.E = labels.entity;
+    this.I = labels.item;
+    this.fulltextIndex = `${labels.entity}_names`;
+  }
 
-  static connect(cfg: Neo4jConfig): Neo4jGraphStore {
+  static connect(cfg: Neo4jConfig, labels?: GraphLabels): Neo4jGraphStore {
     const driver = neo4j.driver(cfg.uri, neo4j.auth.basic(cfg.user, cfg.password), {
       connectionAcquisitionTimeout: 10_000,
       connectionTimeout: 5_000,
       maxConnectionPoolSize: 50,
       disableLosslessIntegers: true,
     });
-    return new Neo4jGraphStore(driver, cfg);
+    return new Neo4jGraphStore(driver, cfg, labels);
   }
 
-  async init(): Promise<void> {
-    // Constraints and indexes of the graph model are added with the graph route.
+  private initialized: Promise<void> | undefined;
+
+  /** Creates the schema once; operations that need it wait for it (and retry after a failure). */
+  init(): Promise<void> {
+    this.initialized ??= this.createSchema().catch((err: unknown) => {
+      this.initialized = undefined;
+      throw err;
+    });
+    return this.initialized;
+  }
+
+  private async createSchema(): Promise<void> {
+    const { E, I } = this;
+    await this.run('init schema', 'WRITE', async (tx) => {
+      await tx.run(`CREATE CONSTRAINT ${E}_id IF NOT EXISTS FOR (e:${E}) REQUIRE e.id IS UNIQUE`);
+      await tx.run(`CREATE CONSTRAINT ${I}_id IF NOT EXISTS FOR (i:${I}) REQUIRE i.id IS UNIQUE`);
+    });
+    await this.run('init indexes', 'WRITE', async (tx) => {
+      await tx.run(`CREATE FULLTEXT INDEX ${this.fulltextIndex} IF NOT EXISTS FOR (e:${E}) ON EACH [e.name, e.aliasText]`);
+      await tx.run(`CREATE INDEX ${E}_type IF NOT EXISTS FOR (e:${E}) ON (e.type)`);
+    });
+    await this.run('await indexes', 'READ', (tx) => tx.run('CALL db.awaitIndexes(120)'));
   }
 
   async health(): Promise<ServiceHealth> {
     const started = performance.now();
     const target = this.cfg.uri;
     try {
-      await this.run('health', 'READ', (tx) => tx.run('RETURN 1 AS ok'));
+      await this.run('health', 'READ', (tx) => tx.run('RETURN 1 AS ok'), 5_000);
       return { name: 'neo4j', ok: true, target, latencyMs: performance.now() - started, error: null };
     } catch (err) {
       return { name: 'neo4j', ok: false, target, latencyMs: performance.now() - started, error: errorMessage(err) };
     }
   }
 
+  async upsertEntities(entities: (EntityInput & { id: string })[]): Promise<Entity[]> {
+    if (entities.length === 0) return [];
+    await this.init();
+    const now = Date.now();
+    const rows = entities.map((e) => ({
+      id: e.id,
+      all: {
+        ...(e.properties ?? {}),
+        id: e.id,
+        name: e.name,
+        type: e.type,
+        aliases: e.aliases ?? [],
+        aliasText: (e.aliases ?? []).join(' | '),
+        description: e.description ?? '',
+      },
+    }));
+    const res = await this.run('upsert entities', 'WRITE', (tx) =>
+      tx.run(
+        `UNWIND $rows AS row
+         MERGE (e:${this.E} {id: row.id})
+         WITH e, row, coalesce(e.createdAt, $now) AS created
+         SET e = row.all
+         SET e.createdAt = created, e.updatedAt = $now
+         RETURN e`,
+        { rows, now },
+      ),
+    );
+    return res.records.map((r) => toEntity(r.get('e') as NeoNode));
+  }
+
+  async upsertRelationships(rels: RelationshipInput[]): Promise<Relationship[]> {
+    if (rels.length === 0) return [];
+    for (const [i, r] of rels.entries()) {
+      if (!RELATIONSHIP_TYPE.test(r.type)) {
+        throw new BadInputError(
+          `relationships[${i}].type "${r.type}" is not a valid relationship type: use upper case letters, digits and _ (e.g. SPOUSE_OF), starting with a letter`,
+          `relationships[${i}].type`,
+        );
+      }
+    }
+    const byType = new Map<string, { id: string; from: string; to: string; props: JsonObject }[]>();
+    for (const r of rels) {
+      const list = byType.get(r.type) ?? [];
+      list.push({ id: relationshipId(r.from, r.type, r.to), from: r.from, to: r.to, props: r.properties ?? {} });
+      byType.set(r.type, list);
+    }
+    const endpoints = [...new Set(rels.flatMap((r) => [r.from, r.to]))];
+    await this.init();
+    return this.run('upsert relationships', 'WRITE', async (tx) => {
+      await this.requireEntities(tx, endpoints);
+      const out: Relationship[] = [];
+      for (const [type, rows] of byType) {
+        const res = await tx.run(
+          `UNWIND $rows AS row
+           MATCH (a:${this.E} {id: row.from}), (b:${this.E} {id: row.to})
+           MERGE (a)-[r:${type}]->(b)
+           SET r = row.props, r.id = row.id
+           RETURN r, a.id AS from, b.id AS to`,
+          { rows },
+        );
+        out.push(...res.records.map((rec) => toRelationship(rec.get('r') as NeoRel, rec.get('from') as string, rec.get('to') as string)));
+      }
+      return out;
+    });
+  }
+
+  private async requireEntities(tx: ManagedTransaction, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const res = await tx.run(`UNWIND $ids AS id OPTIONAL MATCH (e:${this.E} {id: id}) WITH id, e WHERE e IS NULL RETURN collect(id) AS missing`, {
+      ids,
+    });
+    const missing = res.records[0]?.get('missing') as string[] | undefined;
+    if (missing?.length) throw new NotFoundError(`no entity with id ${missing.map((m) => `"${m}"`).join(', ')}`, { ids: missing });
+  }
+
+  async deleteEntity(id: string): Promise<{ deleted: boolean; relationships: number }> {
+    const res = await this.run('delete entity', 'WRITE', (tx) =>
+      tx.run(
+        `MATCH (e:${this.E} {id: $id})
+         OPTIONAL MATCH (e)-[r]-()
+         WITH e, count(r) AS n
+         DETACH DELETE e
+         RETURN n`,
+        { id },
+      ),
+    );
+    const rec = res.records[0];
+    return rec ? { deleted: true, relationships: Number(rec.get('n')) } : { deleted: false, relationships: 0 };
+  }
+
+  async getEntities(ids: string[]): Promise<Entity[]> {
+    if (ids.length === 0) return [];
+    const res = await this.run('get entities', 'READ', (tx) => tx.run(`MATCH (e:${this.E}) WHERE e.id IN $ids RETURN e`, { ids }));
+    const byId = new Map(res.records.map((r) => toEntity(r.get('e') as NeoNode)).map((e) => [e.id, e]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  async searchEntities(text: string, opts: { limit: number; fuzzy: boolean; types?: string[] }): Promise<EntityHit[]> {
+    const query = luceneQuery(text, opts.fuzzy);
+    if (!query) return [];
+    await this.init();
+    const res = await this.run('search entities', 'READ', (tx) =>
+      tx.run(
+        `CALL db.index.fulltext.queryNodes($index, $query, {limit: $fetch}) YIELD node, score
+         WHERE $types IS NULL OR node.type IN $types
+         RETURN node, score LIMIT $limit`,
+        { index: this.fulltextIndex, query, fetch: neo4j.int(opts.types ? opts.limit * 5 : opts.limit), limit: neo4j.int(opts.limit), types: opts.types ?? null },
+      ),
+    );
+    return res.records.map((r) => ({ entity: toEntity(r.get('node') as NeoNode), score: Number(r.get('score')) }));
+  }
+
+  /**
+   * Breadth-first, one query per level, so the work is bounded by the size cap rather than by the
+   * number of paths (a variable-length pattern enumerates paths and explodes on dense graphs).
+   */
+  async neighbourhood(id: string, q: NeighbourhoodQuery): Promise<Subgraph> {
+    for (const t of q.relationshipTypes ?? []) {
+      if (!RELATIONSHIP_TYPE.test(t)) throw new BadInputError(`"${t}" is not a valid relationship type`, 'relationshipTypes');
+    }
+    return this.run('neighbourhood', 'READ', async (tx) => {
+      const start = await tx.run(`MATCH (e:${this.E} {id: $id}) RETURN e`, { id });
+      if (start.records.length === 0) throw new NotFoundError(`no entity with id "${id}"`, { id });
+      const entities = new Map<string, Entity>([[id, toEntity(start.records[0]!.get('e') as NeoNode)]]);
+      const rels = new Map<string, Relationship>();
+      let frontier = [id];
+      let truncated = false;
+      for (let level = 0; level < q.depth && frontier.length > 0 && !truncated; level++) {
+        const room = q.limit - rels.size;
+        const res = await tx.run(
+          `MATCH (a:${this.E})-[r]-(b:${this.E})
+           WHERE a.id IN $frontier
+             AND ($relTypes IS NULL OR type(r) IN $relTypes)
+             AND ($types IS NULL OR b.type IN $types)
+           RETURN DISTINCT r, startNode(r).id AS from, endNode(r).id AS to, b
+           LIMIT $cap`,
+          { frontier, relTypes: q.relationshipTypes ?? null, types: q.entityTypes ?? null, cap: neo4j.int(room + 1) },
+        );
+        const next: string[] = [];
+        for (const rec of res.records) {
+          const rel = toRelationship(rec.get('r') as NeoRel, rec.get('from') as string, rec.get('to') as string);
+          if (rels.has(rel.id)) continue;
+          if (rels.size >= q.limit) {
+            truncated = true;
+            break;
+          }
+          rels.set(rel.id, rel);
+          const b = toEntity(rec.get('b') as NeoNode);
+          if (!entities.has(b.id)) {
+            entities.set(b.id, b);
+            next.push(b.id);
+          }
+        }
+        frontier = next;
+      }
+      return { entities: [...entities.values()], relationships: [...rels.values()], truncated };
+    });
+  }
+
+  async shortestPaths(from: string, to: string, opts: { maxLength: number; limit: number; relationshipTypes?: string[] }): Promise<GraphPath[]> {
+    for (const t of opts.relationshipTypes ?? []) {
+      if (!RELATIONSHIP_TYPE.test(t)) throw new BadInputError(`"${t}" is not a valid relationship type`, 'relationshipTypes');
+    }
+    const maxLength = Math.trunc(opts.maxLength); // validated by the caller; spliced as a literal
+    return this.run('shortest paths', 'READ', async (tx) => {
+      const found = await tx.run(`UNWIND $ids AS id OPTIONAL MATCH (e:${this.E} {id: id}) RETURN id, e IS NOT NULL AS ok`, { ids: [from, to] });
+      const missing = found.records.filter((r) => !r.get('ok')).map((r) => r.get('id') as string);
+      if (missing.length) throw new NotFoundError(`no entity with id ${missing.map((m) => `"${m}"`).join(', ')}`, { ids: missing });
+      if (from === to) {
+        const [e] = await this.getEntitiesTx(tx, [from]);
+        return [{ entities: [e!], relationships: [] }];
+      }
+      const types = opts.relationshipTypes?.length ? `:${opts.relationshipTypes.join('|')}` : '';
+      const res = await tx.run(
+        `MATCH (a:${this.E} {id: $from}), (b:${this.E} {id: $to})
+         MATCH p = allShortestPaths((a)-[${types}*..${maxLength}]-(b))
+         WHERE all(n IN nodes(p) WHERE n:${this.E})
+         RETURN p LIMIT $limit`,
+        { from, to, limit: neo4j.int(opts.limit) },
+      );
+      return res.records.map((r) => toPath(r.get('p') as NeoPath));
+    });
+  }
+
+  private async getEntitiesTx(tx: ManagedTransaction, ids: string[]): Promise<Entity[]> {
+    const res = await tx.run(`MATCH (e:${this.E}) WHERE e.id IN $ids RETURN e`, { ids });
+    return res.records.map((r) => toEntity(r.get('e') as NeoNode));
+  }
+
+  async itemsOf(entityIds: string[], limit: number): Promise<(ItemNode & { entityId: string; link: string })[]> {
+    if (entityIds.length === 0) return [];
+    const res = await this.run('items of entities', 'READ', (tx) =>
+      tx.run(
+        `MATCH (i:${this.I})-[l:MENTIONS|DEPICTS]->(e:${this.E})
+         WHERE e.id IN $ids
+         RETURN i, e.id AS entityId, type(l) AS link
+         ORDER BY i.id LIMIT $limit`,
+        { ids: entityIds, limit: neo4j.int(limit) },
+      ),
+    );
+    return res.records.map((r) => ({ ...toItemNode(r.get('i') as NeoNode), entityId: r.get('entityId') as string, link: r.get('link') as string }));
+  }
+
+  async entitiesOfItems(itemIds: string[]): Promise<ItemLink[]> {
+    if (itemIds.length === 0) return [];
+    const res = await this.run('entities of items', 'READ', (tx) =>
+      tx.run(`MATCH (i:${this.I})-[:MENTIONS|DEPICTS]->(e:${this.E}) WHERE i.id IN $ids RETURN i.id AS itemId, e.id AS entityId`, { ids: itemIds }),
+    );
+    return res.records.map((r) => ({ itemId: r.get('itemId') as string, entityId: r.get('entityId') as string }));
+  }
+
+  async listItems(ids: string[]): Promise<ItemNode[]> {
+    if (ids.length === 0) return [];
+    const res = await this.run('list items', 'READ', (tx) => tx.run(`MATCH (i:${this.I}) WHERE i.id IN $ids RETURN i ORDER BY i.id`, { ids }));
+    return res.records.map((r) => toItemNode(r.get('i') as NeoNode));
+  }
+
+  async writeItems(write: GraphItemWrite, alongside: () => Promise<void>): Promise<void> {
+    await this.init();
+    const session = this.session('WRITE');
+    const tx = session.beginTransaction({ timeout: 60_000, metadata: { app: 'knowledge-graphql', operation: 'write items' } });
+    let committed = false;
+    try {
+      if (write.remove.length) {
+        await tx.run(`MATCH (i:${this.I}) WHERE i.id IN $ids DETACH DELETE i`, { ids: write.remove });
+      }
+      if (write.upsert.length) {
+        await tx.run(
+          `UNWIND $items AS it
+           MERGE (i:${this.I} {id: it.id})
+           SET i.modality = it.modality, i.documentId = it.documentId, i.title = it.title, i.source = it.source`,
+          { items: write.upsert },
+        );
+      }
+      if (write.links.length) {
+        const ids = [...new Set(write.links.map((l) => l.entityId))];
+        const res = await tx.run(`UNWIND $ids AS id OPTIONAL MATCH (e:${this.E} {id: id}) WITH id, e WHERE e IS NULL RETURN collect(id) AS missing`, { ids });
+        const missing = res.records[0]?.get('missing') as string[];
+        if (missing.length) throw new NotFoundError(`no entity with id ${missing.map((m) => `"${m}"`).join(', ')}`, { ids: missing });
+        const modality = new Map(write.upsert.map((i) => [i.id, i.modality]));
+        for (const kind of ['TEXT', 'IMAGE'] as const) {
+          const links = write.links.filter((l) => (modality.get(l.itemId) ?? modalityOfId(l.itemId)) === kind);
+          if (links.length === 0) continue;
+          await tx.run(
+            `UNWIND $links AS l
+             MATCH (i:${this.I} {id: l.itemId}), (e:${this.E} {id: l.entityId})
+             MERGE (i)-[:${LINK_TYPES[kind]}]->(e)`,
+            { links },
+          );
+        }
+      }
+      await alongside();
+      await tx.commit();
+      committed = true;
+    } catch (err) {
+      if (!committed) await tx.rollback().catch(() => undefined);
+      throw mapNeo4jError('write items', err);
+    } finally {
+      await session.close();
+    }
+  }
+
+  async schema(): Promise<GraphSchema> {
+    return this.run('schema', 'READ', async (tx) => {
+      const types = await tx.run(`MATCH (e:${this.E}) RETURN DISTINCT e.type AS t ORDER BY t LIMIT 200`);
+      const rels = await tx.run(
+        `MATCH (a:${this.E})-[r]->(b:${this.E})
+         WITH type(r) AS t, collect(DISTINCT a.type)[..10] AS from, collect(DISTINCT b.type)[..10] AS to
+         RETURN t, from, to ORDER BY t LIMIT 200`,
+      );
+      const keys = await tx.run(`MATCH (e:${this.E}) WITH e LIMIT 1000 UNWIND keys(e) AS k RETURN DISTINCT k ORDER BY k LIMIT 200`);
+      const counts = await tx.run(
+        `CALL () { MATCH (e:${this.E}) RETURN count(e) AS entities }
+         CALL () { MATCH (:${this.E})-[r]->(:${this.E}) RETURN count(r) AS relationships }
+         CALL () { MATCH (i:${this.I}) RETURN count(i) AS items }
+         RETURN entities, relationships, items`,
+      );
+      const c = counts.records[0]!;
+      return {
+        labels: { entity: this.E, item: this.I },
+        entityTypes: types.records.map((r) => r.get('t') as string).filter(Boolean),
+        relationshipTypes: rels.records.map((r) => ({ type: r.get('t') as string, from: r.get('from') as string[], to: r.get('to') as string[] })),
+        entityPropertyKeys: keys.records.map((r) => r.get('k') as string).filter((k) => k !== 'aliasText'),
+        counts: { entities: Number(c.get('entities')), relationships: Number(c.get('relationships')), items: Number(c.get('items')) },
+      };
+    });
+  }
+
+  async explain(cypher: string, params: JsonObject): Promise<{ ok: true; queryType: string } | { ok: false; error: string }> {
+    const session = this.session('READ');
+    try {
+      const res = await session.run(`EXPLAIN ${cypher}`, params, { timeout: 10_000, metadata: { app: 'knowledge-graphql', operation: 'explain' } });
+      return { ok: true, queryType: String(res.summary.queryType) };
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      if (code.startsWith('Neo.ClientError')) return { ok: false, error: `${code}: ${errorMessage(err)}` };
+      throw mapNeo4jError('explain', err);
+    } finally {
+      await session.close();
+    }
+  }
+
+  async runReadOnly(cypher: string, params: JsonObject, opts: { timeoutMs: number; rowLimit: number }): Promise<ReadOnlyResult> {
+    const verdict = await this.explain(cypher, params);
+    if (!verdict.ok) throw new BadInputError(`the query does not compile: ${verdict.error}`, 'cypher');
+    if (verdict.queryType !== 'r') {
+      throw new AppError('FORBIDDEN', `only read-only queries may run here (this one is of type "${verdict.queryType}")`, { field: 'cypher' });
+    }
+    // READ access mode is the second wall: the server refuses any write in this session.
+    const session = this.session('READ');
+    const rows: JsonObject[] = [];
+    let columns: string[] = [];
+    let truncated = false;
+    try {
+      const result = session.run(cypher, params, { timeout: opts.timeoutMs, metadata: { app: 'knowledge-graphql', operation: 'read-only cypher' } });
+      columns = (await result.keys()) as string[];
+      // Stream and stop at the limit: the rest of the result is never pulled from the server.
+      for await (const rec of result) {
+        if (rows.length >= opts.rowLimit) {
+          truncated = true;
+          break;
+        }
+        rows.push(Object.fromEntries(columns.map((k) => [k, plain(rec.get(k))])));
+      }
+      return { columns, rows, truncated };
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      if (code.includes('TransactionTimedOut')) throw new TimeoutError(`the query ran longer than ${opts.timeoutMs} ms`, { service: 'neo4j' });
+      if (code === 'Neo.ClientError.Statement.AccessMode') throw new AppError('FORBIDDEN', 'the query tried to write in a read-only session', { field: 'cypher' });
+      if (code.startsWith('Neo.ClientError')) throw new BadInputError(`the query failed: ${code}: ${errorMessage(err)}`, 'cypher');
+      throw mapNeo4jError('read-only cypher', err);
+    } finally {
+      await session.close();
+    }
+  }
+
+  async clear(): Promise<void> {
+    await this.run('clear', 'WRITE', async (tx) => {
+      await tx.run(`MATCH (n:${this.E}) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS`).catch(async () => {
+        await tx.run(`MATCH (n:${this.E}) DETACH DELETE n`);
+      });
+    }).catch(async () => {
+      await this.run('clear', 'WRITE', (tx) => tx.run(`MATCH (n:${this.E}) DETACH DELETE n`));
+    });
+    await this.run('clear items', 'WRITE', (tx) => tx.run(`MATCH (n:${this.I}) DETACH DELETE n`));
+  }
+
+  /** Drop this store's constraints and indexes (tests use throw-away labels). */
+  async dropSchema(): Promise<void> {
+    const { E, I } = this;
+    await this.run('drop schema', 'WRITE', async (tx) => {
+      await tx.run(`DROP CONSTRAINT ${E}_id IF EXISTS`);
+      await tx.run(`DROP CONSTRAINT ${I}_id IF EXISTS`);
+      await tx.run(`DROP INDEX ${this.fulltextIndex} IF EXISTS`);
+      await tx.run(`DROP INDEX ${E}_type IF EXISTS`);
+    });
+  }
+
   async close(): Promise<void> {
     await this.driver.close();
   }
 
-  /** Run one unit of work in a managed transaction, with retries on transient errors. */
+  private session(mode: SessionMode) {
+    return this.driver.session({ defaultAccessMode: mode, ...(this.cfg.database ? { database: this.cfg.database } : {}) });
+  }
+
+  /** Run one unit of work in a managed transaction, with the driver's retries on transient errors. */
   async run<T>(operation: string, mode: SessionMode, work: (tx: ManagedTransaction) => Promise<T>, timeoutMs = 30_000): Promise<T> {
-    const session = this.driver.session({ defaultAccessMode: mode, ...(this.cfg.database ? { database: this.cfg.database } : {}) });
+    const session = this.session(mode);
     const txConfig = { timeout: timeoutMs, metadata: { app: 'knowledge-graphql', operation } };
     try {
       return mode === neo4j.session.READ ? await session.executeRead(work, txConfig) : await session.executeWrite(work, txConfig);
@@ -62,5 +492,91 @@ export class Neo4jGraphStore implements GraphStore {
 export function mapNeo4jError(operation: string, err: unknown): AppError {
   if (err instanceof AppError) return err;
   const code = (err as { code?: string }).code ?? '';
+  if (code.includes('TransactionTimedOut')) return new TimeoutError(`Neo4j ${operation} took too long`, { service: 'neo4j' });
   return new UnavailableError('neo4j', `Neo4j ${operation} failed: ${code ? `${code}: ` : ''}${errorMessage(err)}`, { cause: err });
+}
+
+export function relationshipId(from: string, type: string, to: string): string {
+  return `rel_${createHash('sha256').update(`${from}\u0000${type}\u0000${to}`).digest('hex').slice(0, 32)}`;
+}
+
+const LUCENE_SPECIAL = /[+\-&|!(){}[\]^"~*?:\\/]/g;
+
+/** A Lucene query for names/aliases: every word escaped; `word~1` when fuzzy; a phrase boost. */
+export function luceneQuery(text: string, fuzzy: boolean): string {
+  const words = text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}'_.-]+/u)
+    .map((w) => w.replace(/^[.'_-]+|[.'_-]+$/g, ''))
+    .filter((w) => w.length > 0 && !['and', 'or', 'not', 'to'].includes(w))
+    .slice(0, 32);
+  if (words.length === 0) return '';
+  const esc = (w: string) => w.replace(LUCENE_SPECIAL, (c) => `\\${c}`);
+  const terms = words.map((w) => (fuzzy && w.length >= 4 ? `${esc(w)}~1` : esc(w)));
+  const phrase = words.length > 1 ? `"${words.map(esc).join(' ')}"^2 ` : '';
+  return `${phrase}${terms.join(' ')}`;
+}
+
+function modalityOfId(id: string): 'TEXT' | 'IMAGE' {
+  return id.startsWith('img_') ? 'IMAGE' : 'TEXT';
+}
+
+function plain(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (neo4j.isInt(v)) return v.toNumber();
+  if (Array.isArray(v)) return v.map(plain);
+  if (v instanceof neo4j.types.Node) return { id: v.properties.id ?? v.elementId, labels: v.labels, ...(plainProps(v.properties) as object) };
+  if (v instanceof neo4j.types.Relationship) return { id: v.properties.id ?? v.elementId, type: v.type, ...(plainProps(v.properties) as object) };
+  if (v instanceof neo4j.types.Path) return { nodes: [v.start, ...v.segments.map((s) => s.end)].map(plain), relationships: v.segments.map((s) => plain(s.relationship)) };
+  if (typeof v === 'object' && v.constructor === Object) return plainProps(v as Record<string, unknown>);
+  if (typeof v === 'object') return String(v); // temporal and spatial values
+  return v;
+}
+
+function plainProps(o: Record<string, unknown>): JsonObject {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'aliasText').map(([k, v]) => [k, plain(v)]));
+}
+
+function toEntity(n: NeoNode): Entity {
+  const p = n.properties as Record<string, unknown>;
+  const properties: JsonObject = {};
+  for (const [k, v] of Object.entries(p)) if (!RESERVED_KEYS.has(k)) properties[k] = plain(v);
+  return {
+    id: String(p.id),
+    name: String(p.name ?? ''),
+    type: String(p.type ?? ''),
+    aliases: (p.aliases as string[] | undefined) ?? [],
+    description: String(p.description ?? ''),
+    properties,
+    createdAt: new Date(Number(p.createdAt ?? 0)),
+    updatedAt: new Date(Number(p.updatedAt ?? 0)),
+  };
+}
+
+function toRelationship(r: NeoRel, from: string, to: string): Relationship {
+  const { id, ...props } = r.properties as Record<string, unknown>;
+  return { id: String(id ?? relationshipId(from, r.type, to)), type: r.type, from, to, properties: plainProps(props) };
+}
+
+function toPath(p: NeoPath): GraphPath {
+  const nodes = [p.start, ...p.segments.map((s) => s.end)];
+  return {
+    entities: nodes.map(toEntity),
+    relationships: p.segments.map((s) => {
+      const startId = nodes.find((n) => n.elementId === s.relationship.startNodeElementId)!.properties.id as string;
+      const endId = nodes.find((n) => n.elementId === s.relationship.endNodeElementId)!.properties.id as string;
+      return toRelationship(s.relationship, startId, endId);
+    }),
+  };
+}
+
+function toItemNode(n: NeoNode): ItemNode {
+  const p = n.properties as Record<string, unknown>;
+  return {
+    id: String(p.id),
+    modality: p.modality === 'IMAGE' ? 'IMAGE' : 'TEXT',
+    documentId: String(p.documentId ?? ''),
+    title: String(p.title ?? ''),
+    source: String(p.source ?? ''),
+  };
 }
