@@ -1,5 +1,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { StoredItem, SearchHitModel, HealthReport } from '../domain.js';
+import type { StoredItem as StoredItemModel, SearchHitModel as SearchHitModelModel, HealthReport as HealthReportModel } from '../domain.js';
+import type { Entity as EntityModel, Relationship as RelationshipModel, Subgraph as SubgraphModel, GraphPath as GraphPathModel, EntityHit as EntityHitModel, GraphSchema as GraphSchemaModel } from '../stores/graph-store.js';
+import type { GraphRetrieval as GraphRetrievalModel, GraphEvidence as GraphEvidenceModel } from '../graph/service.js';
 import type { Context } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -60,12 +62,150 @@ export type CollectionStats = {
   model: Scalars['String']['output'];
 };
 
+export type DeleteEntityResult = {
+  __typename?: 'DeleteEntityResult';
+  id: Scalars['ID']['output'];
+  /** Relationships and item links removed with the entity. */
+  relationships: Scalars['Int']['output'];
+};
+
 export type DeleteResult = {
   __typename?: 'DeleteResult';
   /** How many stored items were removed (all chunks when a document id is given). */
   deleted: Scalars['Int']['output'];
   /** The id asked for (an item id or a document id). */
   id: Scalars['ID']['output'];
+};
+
+/**
+ * A node of the knowledge graph: a person, place, organisation, concept... Ids are given by the
+ * client or derived from type and name, so upserting the same entity twice updates it.
+ */
+export type Entity = {
+  __typename?: 'Entity';
+  aliases: Array<Scalars['String']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  description?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  /** Ingested items (text chunks, images) linked to this entity. */
+  items: Array<Item>;
+  name: Scalars['String']['output'];
+  /** Entities around this one, up to depth hops (1..GRAPH_MAX_DEPTH). */
+  neighbourhood: Subgraph;
+  /** Client properties (strings, numbers, booleans or lists of one of those). */
+  properties: Scalars['JSON']['output'];
+  /** A free label such as Person, Place, Organization. */
+  type: Scalars['String']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+
+/**
+ * A node of the knowledge graph: a person, place, organisation, concept... Ids are given by the
+ * client or derived from type and name, so upserting the same entity twice updates it.
+ */
+export type EntityItemsArgs = {
+  limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A node of the knowledge graph: a person, place, organisation, concept... Ids are given by the
+ * client or derived from type and name, so upserting the same entity twice updates it.
+ */
+export type EntityNeighbourhoodArgs = {
+  depth?: InputMaybe<Scalars['Int']['input']>;
+  entityTypes?: InputMaybe<Array<Scalars['String']['input']>>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  relationshipTypes?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+export type EntityHit = {
+  __typename?: 'EntityHit';
+  entity: Entity;
+  score: Scalars['Float']['output'];
+};
+
+export type EntityInput = {
+  aliases?: InputMaybe<Array<Scalars['String']['input']>>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Optional stable id; derived from type and name when absent. */
+  id?: InputMaybe<Scalars['ID']['input']>;
+  name: Scalars['String']['input'];
+  properties?: InputMaybe<Scalars['JSON']['input']>;
+  type: Scalars['String']['input'];
+};
+
+/** Graph evidence that an answer can cite: the fact as text and the ids it rests on. */
+export type GraphEvidence = {
+  __typename?: 'GraphEvidence';
+  entityIds: Array<Scalars['ID']['output']>;
+  itemIds: Array<Scalars['ID']['output']>;
+  kind: GraphEvidenceKind;
+  relationshipIds: Array<Scalars['ID']['output']>;
+  score: Scalars['Float']['output'];
+  /** e.g. 'Marie Curie -[SPOUSE_OF]-> Pierre Curie' */
+  text: Scalars['String']['output'];
+};
+
+export type GraphEvidenceKind =
+  /** An entity's own description. */
+  | 'ENTITY'
+  /** A relationship between two entities. */
+  | 'FACT'
+  /** An ingested item that mentions or depicts a linked entity. */
+  | 'MENTION'
+  /** A row returned by a text-to-Cypher query. */
+  | 'ROW';
+
+export type GraphEvidenceOptions = {
+  /** Expansion depth around linked entities (1..GRAPH_MAX_DEPTH). */
+  depth?: InputMaybe<Scalars['Int']['input']>;
+  /** Most evidence items returned. */
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  /** Most entities linked from the question. */
+  maxEntities?: InputMaybe<Scalars['Int']['input']>;
+  mode?: InputMaybe<GraphRetrievalMode>;
+};
+
+export type GraphPath = {
+  __typename?: 'GraphPath';
+  /** From the first to the last entity, in order. */
+  entities: Array<Entity>;
+  length: Scalars['Int']['output'];
+  relationships: Array<Relationship>;
+};
+
+export type GraphRetrieval = {
+  __typename?: 'GraphRetrieval';
+  /** The read-only Cypher that produced the evidence (CYPHER mode). */
+  cypher?: Maybe<Scalars['String']['output']>;
+  evidence: Array<GraphEvidence>;
+  /** Why text-to-Cypher did not answer, when it was asked for or available. */
+  fallbackReason?: Maybe<Scalars['String']['output']>;
+  linkedEntities: Array<EntityHit>;
+  /** How the evidence was found: TEMPLATE or CYPHER. */
+  mode: GraphRetrievalMode;
+  question: Scalars['String']['output'];
+  warnings: Array<Scalars['String']['output']>;
+};
+
+export type GraphRetrievalMode =
+  /** Text-to-Cypher when an LLM is configured, else the template traversal. */
+  | 'AUTO'
+  /** Text-to-Cypher; falls back to the template traversal (and says so) when it cannot answer. */
+  | 'CYPHER'
+  /** Entity linking + bounded expansion only. */
+  | 'TEMPLATE';
+
+export type GraphSchemaInfo = {
+  __typename?: 'GraphSchemaInfo';
+  entities: Scalars['Int']['output'];
+  entityTypes: Array<Scalars['String']['output']>;
+  items: Scalars['Int']['output'];
+  propertyKeys: Array<Scalars['String']['output']>;
+  relationshipTypes: Array<RelationshipTypeInfo>;
+  relationships: Scalars['Int']['output'];
 };
 
 export type Health = {
@@ -89,6 +229,8 @@ export type HealthStatus =
 export type ImageInput = {
   base64?: InputMaybe<Scalars['String']['input']>;
   caption?: InputMaybe<Scalars['String']['input']>;
+  /** Entities the image depicts (DEPICTS). Unknown ids -> NOT_FOUND. */
+  entityIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   metadata?: InputMaybe<Scalars['JSON']['input']>;
   /** Defaults to the URL when the image came from one. */
   source?: InputMaybe<Scalars['String']['input']>;
@@ -179,6 +321,8 @@ export type ModelSource =
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Delete an entity with its relationships and item links. Unknown id -> NOT_FOUND. */
+  deleteEntity: DeleteEntityResult;
   /** Delete an item, or all chunks of a document when given a document id. Unknown id -> NOT_FOUND. */
   deleteItem: DeleteResult;
   /** Ingest many items; a bad item is reported by index and the good ones are ingested. */
@@ -187,6 +331,17 @@ export type Mutation = {
   ingestImage: IngestedImage;
   /** Chunk, embed and store a text document. */
   ingestText: IngestedDocument;
+  /** Link an ingested item (or every chunk of a document id) to entities. Returns the linked item ids. */
+  linkItem: Array<Scalars['ID']['output']>;
+  /** Create or update entities (batch, at most GRAPH_MAX_BATCH). */
+  upsertEntities: Array<Entity>;
+  /** Create or update relationships; both ends must exist (else NOT_FOUND and nothing is written). */
+  upsertRelationships: Array<Relationship>;
+};
+
+
+export type MutationDeleteEntityArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -209,10 +364,32 @@ export type MutationIngestTextArgs = {
   input: TextDocumentInput;
 };
 
+
+export type MutationLinkItemArgs = {
+  entityIds: Array<Scalars['ID']['input']>;
+  itemId: Scalars['ID']['input'];
+};
+
+
+export type MutationUpsertEntitiesArgs = {
+  entities: Array<EntityInput>;
+};
+
+
+export type MutationUpsertRelationshipsArgs = {
+  relationships: Array<RelationshipInput>;
+};
+
 export type Query = {
   __typename?: 'Query';
   /** All chunks of a text document, in order. Unknown id -> NOT_FOUND. */
   document: Array<Item>;
+  /** An entity by id. Unknown id -> NOT_FOUND. */
+  entity: Entity;
+  /** Graph evidence for a natural-language question (the graph route). */
+  graphEvidence: GraphRetrieval;
+  /** Entity types, relationship types and property keys in the graph, with counts. */
+  graphSchema: GraphSchemaInfo;
   /**
    * Liveness and configuration of the service: which embedding model is in use (and whether its
    * results are meaningful), and whether Milvus and Neo4j answer.
@@ -220,8 +397,14 @@ export type Query = {
   health: Health;
   /** A stored item by id. Unknown id -> NOT_FOUND. */
   item: Item;
+  /** Entities and relationships around an entity (depth 1..GRAPH_MAX_DEPTH, at most limit relationships). */
+  neighbourhood: Subgraph;
+  /** Shortest paths between two entities, at most maxLength hops (1..GRAPH_MAX_PATH_LENGTH). */
+  paths: Array<GraphPath>;
   /** Similarity search across modalities: text->image, image->image, image->text, text->text. */
   search: SearchResult;
+  /** Full-text search over entity names and aliases (fuzzy by default). */
+  searchEntities: Array<EntityHit>;
   stats: CollectionStats;
 };
 
@@ -231,13 +414,76 @@ export type QueryDocumentArgs = {
 };
 
 
+export type QueryEntityArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryGraphEvidenceArgs = {
+  options?: InputMaybe<GraphEvidenceOptions>;
+  question: Scalars['String']['input'];
+};
+
+
 export type QueryItemArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+export type QueryNeighbourhoodArgs = {
+  depth?: InputMaybe<Scalars['Int']['input']>;
+  entityTypes?: InputMaybe<Array<Scalars['String']['input']>>;
+  id: Scalars['ID']['input'];
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  relationshipTypes?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+
+export type QueryPathsArgs = {
+  from: Scalars['ID']['input'];
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  maxLength?: InputMaybe<Scalars['Int']['input']>;
+  relationshipTypes?: InputMaybe<Array<Scalars['String']['input']>>;
+  to: Scalars['ID']['input'];
+};
+
+
 export type QuerySearchArgs = {
   input: SearchInput;
+};
+
+
+export type QuerySearchEntitiesArgs = {
+  fuzzy?: InputMaybe<Scalars['Boolean']['input']>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  query: Scalars['String']['input'];
+  types?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+export type Relationship = {
+  __typename?: 'Relationship';
+  fromId: Scalars['ID']['output'];
+  /** Deterministic from (from, type, to): there is one relationship per triple. */
+  id: Scalars['ID']['output'];
+  properties: Scalars['JSON']['output'];
+  toId: Scalars['ID']['output'];
+  /** Upper case with underscores, e.g. SPOUSE_OF. */
+  type: Scalars['String']['output'];
+};
+
+export type RelationshipInput = {
+  from: Scalars['ID']['input'];
+  properties?: InputMaybe<Scalars['JSON']['input']>;
+  to: Scalars['ID']['input'];
+  /** Upper case letters, digits and _, starting with a letter (e.g. SPOUSE_OF). */
+  type: Scalars['String']['input'];
+};
+
+export type RelationshipTypeInfo = {
+  __typename?: 'RelationshipTypeInfo';
+  fromTypes: Array<Scalars['String']['output']>;
+  toTypes: Array<Scalars['String']['output']>;
+  type: Scalars['String']['output'];
 };
 
 export type SearchFilter = {
@@ -287,7 +533,17 @@ export type ServiceHealth = {
   target: Scalars['String']['output'];
 };
 
+export type Subgraph = {
+  __typename?: 'Subgraph';
+  entities: Array<Entity>;
+  relationships: Array<Relationship>;
+  /** True when the size limit cut the result. */
+  truncated: Scalars['Boolean']['output'];
+};
+
 export type TextDocumentInput = {
+  /** Entities the document mentions: every chunk is linked to them (MENTIONS). Unknown ids -> NOT_FOUND. */
+  entityIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** A JSON object of string keys; filterable in search. */
   metadata?: InputMaybe<Scalars['JSON']['input']>;
   source?: InputMaybe<Scalars['String']['input']>;
@@ -376,9 +632,20 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CollectionStats: ResolverTypeWrapper<CollectionStats>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeleteEntityResult: ResolverTypeWrapper<DeleteEntityResult>;
   DeleteResult: ResolverTypeWrapper<DeleteResult>;
+  Entity: ResolverTypeWrapper<EntityModel>;
+  EntityHit: ResolverTypeWrapper<EntityHitModel>;
+  EntityInput: EntityInput;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
-  Health: ResolverTypeWrapper<HealthReport>;
+  GraphEvidence: ResolverTypeWrapper<GraphEvidenceModel>;
+  GraphEvidenceKind: GraphEvidenceKind;
+  GraphEvidenceOptions: GraphEvidenceOptions;
+  GraphPath: ResolverTypeWrapper<GraphPathModel>;
+  GraphRetrieval: ResolverTypeWrapper<GraphRetrievalModel>;
+  GraphRetrievalMode: GraphRetrievalMode;
+  GraphSchemaInfo: ResolverTypeWrapper<GraphSchemaModel>;
+  Health: ResolverTypeWrapper<HealthReportModel>;
   HealthStatus: HealthStatus;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   ImageInput: ImageInput;
@@ -387,7 +654,7 @@ export type ResolversTypes = ResolversObject<{
   IngestedDocument: ResolverTypeWrapper<Omit<IngestedDocument, 'chunks'> & { chunks: Array<ResolversTypes['Item']> }>;
   IngestedImage: ResolverTypeWrapper<Omit<IngestedImage, 'item'> & { item: ResolversTypes['Item'] }>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  Item: ResolverTypeWrapper<StoredItem>;
+  Item: ResolverTypeWrapper<StoredItemModel>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   MetadataFilter: MetadataFilter;
   Modality: Modality;
@@ -395,12 +662,16 @@ export type ResolversTypes = ResolversObject<{
   ModelSource: ModelSource;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Relationship: ResolverTypeWrapper<RelationshipModel>;
+  RelationshipInput: RelationshipInput;
+  RelationshipTypeInfo: ResolverTypeWrapper<RelationshipTypeInfo>;
   SearchFilter: SearchFilter;
-  SearchHit: ResolverTypeWrapper<SearchHitModel>;
+  SearchHit: ResolverTypeWrapper<SearchHitModelModel>;
   SearchInput: SearchInput;
   SearchResult: ResolverTypeWrapper<Omit<SearchResult, 'hits'> & { hits: Array<ResolversTypes['SearchHit']> }>;
   ServiceHealth: ResolverTypeWrapper<ServiceHealth>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subgraph: ResolverTypeWrapper<SubgraphModel>;
   TextDocumentInput: TextDocumentInput;
 }>;
 
@@ -412,9 +683,18 @@ export type ResolversParentTypes = ResolversObject<{
   Boolean: Scalars['Boolean']['output'];
   CollectionStats: CollectionStats;
   DateTime: Scalars['DateTime']['output'];
+  DeleteEntityResult: DeleteEntityResult;
   DeleteResult: DeleteResult;
+  Entity: EntityModel;
+  EntityHit: EntityHitModel;
+  EntityInput: EntityInput;
   Float: Scalars['Float']['output'];
-  Health: HealthReport;
+  GraphEvidence: GraphEvidenceModel;
+  GraphEvidenceOptions: GraphEvidenceOptions;
+  GraphPath: GraphPathModel;
+  GraphRetrieval: GraphRetrievalModel;
+  GraphSchemaInfo: GraphSchemaModel;
+  Health: HealthReportModel;
   ID: Scalars['ID']['output'];
   ImageInput: ImageInput;
   ImageQueryInput: ImageQueryInput;
@@ -422,18 +702,22 @@ export type ResolversParentTypes = ResolversObject<{
   IngestedDocument: Omit<IngestedDocument, 'chunks'> & { chunks: Array<ResolversParentTypes['Item']> };
   IngestedImage: Omit<IngestedImage, 'item'> & { item: ResolversParentTypes['Item'] };
   Int: Scalars['Int']['output'];
-  Item: StoredItem;
+  Item: StoredItemModel;
   JSON: Scalars['JSON']['output'];
   MetadataFilter: MetadataFilter;
   ModelInfo: ModelInfo;
   Mutation: Record<PropertyKey, never>;
   Query: Record<PropertyKey, never>;
+  Relationship: RelationshipModel;
+  RelationshipInput: RelationshipInput;
+  RelationshipTypeInfo: RelationshipTypeInfo;
   SearchFilter: SearchFilter;
-  SearchHit: SearchHitModel;
+  SearchHit: SearchHitModelModel;
   SearchInput: SearchInput;
   SearchResult: Omit<SearchResult, 'hits'> & { hits: Array<ResolversParentTypes['SearchHit']> };
   ServiceHealth: ServiceHealth;
   String: Scalars['String']['output'];
+  Subgraph: SubgraphModel;
   TextDocumentInput: TextDocumentInput;
 }>;
 
@@ -471,9 +755,66 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DeleteEntityResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeleteEntityResult'] = ResolversParentTypes['DeleteEntityResult']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  relationships?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type DeleteResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeleteResult'] = ResolversParentTypes['DeleteResult']> = ResolversObject<{
   deleted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type EntityResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Entity'] = ResolversParentTypes['Entity']> = ResolversObject<{
+  aliases?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  items?: Resolver<Array<ResolversTypes['Item']>, ParentType, ContextType, RequireFields<EntityItemsArgs, 'limit'>>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  neighbourhood?: Resolver<ResolversTypes['Subgraph'], ParentType, ContextType, RequireFields<EntityNeighbourhoodArgs, 'depth' | 'limit'>>;
+  properties?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type EntityHitResolvers<ContextType = Context, ParentType extends ResolversParentTypes['EntityHit'] = ResolversParentTypes['EntityHit']> = ResolversObject<{
+  entity?: Resolver<ResolversTypes['Entity'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+}>;
+
+export type GraphEvidenceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['GraphEvidence'] = ResolversParentTypes['GraphEvidence']> = ResolversObject<{
+  entityIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  itemIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['GraphEvidenceKind'], ParentType, ContextType>;
+  relationshipIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type GraphPathResolvers<ContextType = Context, ParentType extends ResolversParentTypes['GraphPath'] = ResolversParentTypes['GraphPath']> = ResolversObject<{
+  entities?: Resolver<Array<ResolversTypes['Entity']>, ParentType, ContextType>;
+  length?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  relationships?: Resolver<Array<ResolversTypes['Relationship']>, ParentType, ContextType>;
+}>;
+
+export type GraphRetrievalResolvers<ContextType = Context, ParentType extends ResolversParentTypes['GraphRetrieval'] = ResolversParentTypes['GraphRetrieval']> = ResolversObject<{
+  cypher?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  evidence?: Resolver<Array<ResolversTypes['GraphEvidence']>, ParentType, ContextType>;
+  fallbackReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  linkedEntities?: Resolver<Array<ResolversTypes['EntityHit']>, ParentType, ContextType>;
+  mode?: Resolver<ResolversTypes['GraphRetrievalMode'], ParentType, ContextType>;
+  question?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  warnings?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type GraphSchemaInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['GraphSchemaInfo'] = ResolversParentTypes['GraphSchemaInfo']> = ResolversObject<{
+  entities?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  entityTypes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  items?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  propertyKeys?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  relationshipTypes?: Resolver<Array<ResolversTypes['RelationshipTypeInfo']>, ParentType, ContextType>;
+  relationships?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type HealthResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Health'] = ResolversParentTypes['Health']> = ResolversObject<{
@@ -520,18 +861,42 @@ export type ModelInfoResolvers<ContextType = Context, ParentType extends Resolve
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  deleteEntity?: Resolver<ResolversTypes['DeleteEntityResult'], ParentType, ContextType, RequireFields<MutationDeleteEntityArgs, 'id'>>;
   deleteItem?: Resolver<ResolversTypes['DeleteResult'], ParentType, ContextType, RequireFields<MutationDeleteItemArgs, 'id'>>;
   ingestBatch?: Resolver<ResolversTypes['BatchIngestResult'], ParentType, ContextType, RequireFields<MutationIngestBatchArgs, 'items'>>;
   ingestImage?: Resolver<ResolversTypes['IngestedImage'], ParentType, ContextType, RequireFields<MutationIngestImageArgs, 'input'>>;
   ingestText?: Resolver<ResolversTypes['IngestedDocument'], ParentType, ContextType, RequireFields<MutationIngestTextArgs, 'input'>>;
+  linkItem?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType, RequireFields<MutationLinkItemArgs, 'entityIds' | 'itemId'>>;
+  upsertEntities?: Resolver<Array<ResolversTypes['Entity']>, ParentType, ContextType, RequireFields<MutationUpsertEntitiesArgs, 'entities'>>;
+  upsertRelationships?: Resolver<Array<ResolversTypes['Relationship']>, ParentType, ContextType, RequireFields<MutationUpsertRelationshipsArgs, 'relationships'>>;
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   document?: Resolver<Array<ResolversTypes['Item']>, ParentType, ContextType, RequireFields<QueryDocumentArgs, 'id'>>;
+  entity?: Resolver<ResolversTypes['Entity'], ParentType, ContextType, RequireFields<QueryEntityArgs, 'id'>>;
+  graphEvidence?: Resolver<ResolversTypes['GraphRetrieval'], ParentType, ContextType, RequireFields<QueryGraphEvidenceArgs, 'question'>>;
+  graphSchema?: Resolver<ResolversTypes['GraphSchemaInfo'], ParentType, ContextType>;
   health?: Resolver<ResolversTypes['Health'], ParentType, ContextType>;
   item?: Resolver<ResolversTypes['Item'], ParentType, ContextType, RequireFields<QueryItemArgs, 'id'>>;
+  neighbourhood?: Resolver<ResolversTypes['Subgraph'], ParentType, ContextType, RequireFields<QueryNeighbourhoodArgs, 'depth' | 'id' | 'limit'>>;
+  paths?: Resolver<Array<ResolversTypes['GraphPath']>, ParentType, ContextType, RequireFields<QueryPathsArgs, 'from' | 'limit' | 'maxLength' | 'to'>>;
   search?: Resolver<ResolversTypes['SearchResult'], ParentType, ContextType, RequireFields<QuerySearchArgs, 'input'>>;
+  searchEntities?: Resolver<Array<ResolversTypes['EntityHit']>, ParentType, ContextType, RequireFields<QuerySearchEntitiesArgs, 'fuzzy' | 'limit' | 'query'>>;
   stats?: Resolver<ResolversTypes['CollectionStats'], ParentType, ContextType>;
+}>;
+
+export type RelationshipResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Relationship'] = ResolversParentTypes['Relationship']> = ResolversObject<{
+  fromId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  properties?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  toId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type RelationshipTypeInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RelationshipTypeInfo'] = ResolversParentTypes['RelationshipTypeInfo']> = ResolversObject<{
+  fromTypes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  toTypes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type SearchHitResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SearchHit'] = ResolversParentTypes['SearchHit']> = ResolversObject<{
@@ -554,13 +919,26 @@ export type ServiceHealthResolvers<ContextType = Context, ParentType extends Res
   target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type SubgraphResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subgraph'] = ResolversParentTypes['Subgraph']> = ResolversObject<{
+  entities?: Resolver<Array<ResolversTypes['Entity']>, ParentType, ContextType>;
+  relationships?: Resolver<Array<ResolversTypes['Relationship']>, ParentType, ContextType>;
+  truncated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   BatchIngestResult?: BatchIngestResultResolvers<ContextType>;
   BatchItemError?: BatchItemErrorResolvers<ContextType>;
   BatchItemResult?: BatchItemResultResolvers<ContextType>;
   CollectionStats?: CollectionStatsResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeleteEntityResult?: DeleteEntityResultResolvers<ContextType>;
   DeleteResult?: DeleteResultResolvers<ContextType>;
+  Entity?: EntityResolvers<ContextType>;
+  EntityHit?: EntityHitResolvers<ContextType>;
+  GraphEvidence?: GraphEvidenceResolvers<ContextType>;
+  GraphPath?: GraphPathResolvers<ContextType>;
+  GraphRetrieval?: GraphRetrievalResolvers<ContextType>;
+  GraphSchemaInfo?: GraphSchemaInfoResolvers<ContextType>;
   Health?: HealthResolvers<ContextType>;
   IngestedDocument?: IngestedDocumentResolvers<ContextType>;
   IngestedImage?: IngestedImageResolvers<ContextType>;
@@ -569,8 +947,11 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   ModelInfo?: ModelInfoResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Relationship?: RelationshipResolvers<ContextType>;
+  RelationshipTypeInfo?: RelationshipTypeInfoResolvers<ContextType>;
   SearchHit?: SearchHitResolvers<ContextType>;
   SearchResult?: SearchResultResolvers<ContextType>;
   ServiceHealth?: ServiceHealthResolvers<ContextType>;
+  Subgraph?: SubgraphResolvers<ContextType>;
 }>;
 

@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Entity, EntityHit, EntityInput, GraphPath, GraphStore, Relationship, RelationshipInput, Subgraph } from '../stores/graph-store.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import type { Text2Cypher } from './types.js';
-import { bounded, checkBatch, validEntity, validRelationship } from './validate.js';
+import { bounded, checkBatch, validEntity, validRelationship, type Loose } from './validate.js';
 
 export type EvidenceKind = 'FACT' | 'ENTITY' | 'MENTION' | 'ROW';
 
@@ -65,13 +65,13 @@ export class GraphService {
     },
   ) {}
 
-  async upsertEntities(inputs: EntityInput[]): Promise<Entity[]> {
+  async upsertEntities(inputs: Loose<EntityInput>[]): Promise<Entity[]> {
     checkBatch(inputs.length, this.deps.config.maxBatch, 'entities');
     const valid = inputs.map((e, i) => validEntity(e, `entities[${i}]`));
     return this.deps.graph.upsertEntities(valid);
   }
 
-  async upsertRelationships(inputs: RelationshipInput[]): Promise<Relationship[]> {
+  async upsertRelationships(inputs: Loose<RelationshipInput>[]): Promise<Relationship[]> {
     checkBatch(inputs.length, this.deps.config.maxBatch, 'relationships');
     const valid = inputs.map((r, i) => validRelationship(r, `relationships[${i}]`));
     return this.deps.graph.upsertRelationships(valid);

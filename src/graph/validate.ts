@@ -19,7 +19,10 @@ export function checkBatch(n: number, max: number, field: string): void {
   if (n > max) throw new PayloadTooLargeError(`${field} holds ${n} entries; the limit is ${max} (GRAPH_MAX_BATCH): split it`, { field, max });
 }
 
-export function validEntity(e: EntityInput, field: string): EntityInput & { id: string } {
+/** Input as GraphQL delivers it: optional fields may be null. */
+export type Loose<T> = { [K in keyof T]: K extends 'properties' ? unknown : undefined extends T[K] ? T[K] | null : T[K] };
+
+export function validEntity(e: Loose<EntityInput>, field: string): EntityInput & { id: string } {
   const name = (e.name ?? '').trim();
   if (!name) throw new BadInputError(`${field}.name is empty`, `${field}.name`);
   if (name.length > LIMITS.name) throw new BadInputError(`${field}.name is longer than ${LIMITS.name} characters`, `${field}.name`);
@@ -31,13 +34,14 @@ export function validEntity(e: EntityInput, field: string): EntityInput & { id: 
   if (aliases.length > LIMITS.aliases) throw new BadInputError(`${field}.aliases holds more than ${LIMITS.aliases} names`, `${field}.aliases`);
   if (aliases.some((a) => a.length > LIMITS.alias)) throw new BadInputError(`an alias in ${field}.aliases is longer than ${LIMITS.alias} characters`, `${field}.aliases`);
   const description = e.description ?? '';
+  const given = e.id?.trim();
   if (description.length > LIMITS.description) throw new BadInputError(`${field}.description is longer than ${LIMITS.description} characters`, `${field}.description`);
-  const id = e.id?.trim() || entityId(type, name);
+  const id = given || entityId(type, name);
   if (id.length > LIMITS.id) throw new BadInputError(`${field}.id is longer than ${LIMITS.id} characters`, `${field}.id`);
   return { id, name, type, aliases, description, properties: validProperties(e.properties, `${field}.properties`, true) };
 }
 
-export function validRelationship(r: RelationshipInput, field: string): RelationshipInput {
+export function validRelationship(r: Loose<RelationshipInput>, field: string): RelationshipInput {
   if (!RELATIONSHIP_TYPE.test(r.type)) {
     throw new BadInputError(
       `${field}.type "${r.type}" is not a valid relationship type: upper case letters, digits and _ (e.g. SPOUSE_OF), starting with a letter, at most 64`,

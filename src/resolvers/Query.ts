@@ -19,4 +19,17 @@ export const Query: QueryResolvers = {
     return chunks.sort((a, b) => a.chunkIndex - b.chunkIndex);
   },
   stats: async (_p, _a, { services }) => ({ ...(await services.vectors.stats()), model: services.embedder.info().id }),
+  entity: (_p, { id }, { services }) => services.graphs.entity(id),
+  searchEntities: (_p, { query, ...opts }, { services }) => services.graphs.searchEntities(query, opts),
+  neighbourhood: (_p, { id, ...opts }, { services }) => services.graphs.neighbourhood(id, opts),
+  paths: (_p, { from, to, ...opts }, { services }) => services.graphs.paths(from, to, opts),
+  graphEvidence: (_p, { question, options }, { services, signal }) =>
+    services.graphs.evidence(question, {
+      ...(options?.mode ? { mode: options.mode } : {}),
+      ...(options?.depth != null ? { depth: options.depth } : {}),
+      ...(options?.limit != null ? { limit: options.limit } : {}),
+      ...(options?.maxEntities != null ? { maxEntities: options.maxEntities } : {}),
+      signal,
+    }),
+  graphSchema: (_p, _a, { services }) => services.graph.schema(),
 };

@@ -1,4 +1,5 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
+import { Entity, GraphPath, GraphSchemaInfo, Relationship } from './Entity.js';
 import { Item } from './Item.js';
 import { Mutation } from './Mutation.js';
 import { Query } from './Query.js';
@@ -10,4 +11,8 @@ export const resolvers: Resolvers = {
   Query,
   Mutation,
   Item,
+  Entity,
+  GraphPath,
+  Relationship,
+  GraphSchemaInfo,
 };

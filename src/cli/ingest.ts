@@ -1,0 +1,37 @@
+import { INGEST_USAGE, checkBatch, parseIngestArgs } from './args.js';
+import { configOf, ingestAndReport, isMain, processIo, runCommand, runMain, withServices, type CliDeps } from './common.js';
+import { collectSources } from './sources.js';
+
+/**
+ * `npm run ingest -- <folder | file.jsonl> [--batch N] [--dry-run]`: see INGEST_USAGE (src/cli/args.ts).
+ * Returns the exit code; tests call it in-process with injected services.
+ */
+export async function main(argv: string[], deps: CliDeps = {}): Promise<number> {
+  const io = deps.io ?? processIo();
+  return runCommand(io, INGEST_USAGE, async () => {
+    const args = parseIngestArgs(argv);
+    if (args.help) {
+      io.stdout.write(`${INGEST_USAGE}\n`);
+      return 0;
+    }
+    const config = configOf(deps);
+    checkBatch(args.batch, config.limits.ingestMaxBatch);
+    const sources = await collectSources(args.path, config.limits);
+    if (sources.ignored.length) {
+      const shown = sources.ignored.slice(0, 5).join(', ');
+      io.stderr.write(`ignoring ${sources.ignored.length} file(s) of other types: ${shown}${sources.ignored.length > 5 ? ', ...' : ''}\n`);
+    }
+    for (const f of sources.failures) io.stderr.write(`skipping ${f.label}: ${f.message}\n`);
+    return withServices(config, deps, io, async (services) => {
+      const { code } = await ingestAndReport(
+        services,
+        sources.items,
+        { batch: args.batch, dryRun: args.dryRun, failures: sources.failures, label: 'ingest', signal: deps.signal },
+        io,
+      );
+      return code;
+    });
+  });
+}
+
+if (isMain(import.meta.url)) runMain(main);
