@@ -1,7 +1,9 @@
 import type { Config } from './config.js';
 import { ClipEmbedder } from './embed/clip.js';
 import { GraphService } from './graph/service.js';
+import { LlmText2Cypher } from './graph/text2cypher.js';
 import type { Text2Cypher } from './graph/types.js';
+import { createLlm, type LlmClient } from './llm/client.js';
 import type { Embedder } from './embed/embedder.js';
 import { ImageLoader } from './ingest/images.js';
 import { SafeFetcher } from './ingest/safe-fetch.js';
@@ -27,6 +29,8 @@ export interface Services {
   ingest: IngestService;
   search: SearchService;
   graphs: GraphService;
+  /** Undefined when no LLM is configured. */
+  llm: LlmClient | undefined;
   close(): Promise<void>;
 }
 
@@ -35,6 +39,7 @@ export interface ServiceOverrides {
   vectors?: VectorStore;
   graph?: GraphStore;
   fetcher?: SafeFetcher;
+  llm?: LlmClient;
   text2cypher?: Text2Cypher;
   /** Node labels in Neo4j (tests use labels of their own). */
   graphLabels?: GraphLabels;
@@ -71,13 +76,10 @@ export async function buildServices(config: Config, log: Logger, overrides: Serv
   // Constraints and indexes; if Neo4j is down now, the first graph operation creates them.
   await graph.init().catch((err: unknown) => log.warn('Neo4j schema not created at startup; will retry on first use', { err }));
   const ingest = new IngestService({ embedder, store: vectors, graph, images, chunking: config.chunking, limits: config.limits, log });
-  const graphs = new GraphService({
-    graph,
-    vectors,
-    config: config.graph,
-    log,
-    ...(overrides.text2cypher ? { text2cypher: overrides.text2cypher } : {}),
-  });
+  const llm = overrides.llm ?? createLlm(config.llm);
+  const text2cypher =
+    overrides.text2cypher ?? (llm ? new LlmText2Cypher({ llm, graph, timeoutMs: config.graph.cypherTimeoutMs, rowLimit: config.graph.cypherRowLimit }) : undefined);
+  const graphs = new GraphService({ graph, vectors, config: config.graph, log, ...(text2cypher ? { text2cypher } : {}) });
   const search = new SearchService({ embedder, store: vectors, images, limits: config.limits });
   return {
     config,
@@ -89,6 +91,7 @@ export async function buildServices(config: Config, log: Logger, overrides: Serv
     ingest,
     search,
     graphs,
+    llm,
     async close() {
       await Promise.allSettled([vectors.close(), graph.close()]);
     },

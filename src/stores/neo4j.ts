@@ -8,6 +8,7 @@ import neo4j, {
   type SessionMode,
 } from 'neo4j-driver';
 import type { Config } from '../config.js';
+import { checkCypherStatically } from './cypher-guard.js';
 import type { JsonObject, ServiceHealth } from '../domain.js';
 import { AppError, BadInputError, NotFoundError, TimeoutError, UnavailableError, errorMessage } from '../errors.js';
 import type {
@@ -412,6 +413,9 @@ export class Neo4jGraphStore implements GraphStore {
   }
 
   async runReadOnly(cypher: string, params: JsonObject, opts: { timeoutMs: number; rowLimit: number }): Promise<ReadOnlyResult> {
+    // EXPLAIN calls LOAD CSV, SHOW and TERMINATE read-only: the static guard stops those first.
+    const refused = checkCypherStatically(cypher);
+    if (refused) throw new AppError('FORBIDDEN', `the query is not allowed: ${refused}`, { field: 'cypher' });
     const verdict = await this.explain(cypher, params);
     if (!verdict.ok) throw new BadInputError(`the query does not compile: ${verdict.error}`, 'cypher');
     if (verdict.queryType !== 'r') {
