@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     if (!h.ok) log.warn(`${h.name} is not reachable at ${h.target}: ${h.error}`, { event: 'startup.dependency_down', service: h.name });
   }
   log.info(`GraphQL ready at ${url}`, { event: 'startup.ready', url, model: model.id, collection: services.vectors.collection });
-  if (config.sandbox) process.stderr.write(`\n  Apollo Sandbox: ${url}\n\n`);
+  if (config.sandbox) process.stderr.write(`\n  Apollo Sandbox: ${url.replace('//127.0.0.1:', '//localhost:')}\n\n`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -119,3 +119,23 @@ describe('MilvusVectorStore on a real Milvus', () => {
     await fresh.close();
   });
 });
+
+describe('index types', () => {
+  // IVF_PQ is refused by Milvus Lite (docs/milvus-lite.md); it is for Milvus proper.
+  for (const indexType of ['IVF_FLAT', 'FLAT', 'AUTOINDEX', 'HNSW'] as const) {
+    it(`creates a ${indexType} collection on first use and searches it`, async () => {
+      const cfg = testConfig({ MILVUS_INDEX_TYPE: indexType, MILVUS_IVF_NLIST: '4', MILVUS_METRIC: indexType === 'FLAT' ? 'IP' : 'COSINE' });
+      const s = MilvusVectorStore.connect(cfg.milvus, uniqueName(`t_${indexType.toLowerCase()}`));
+      try {
+        await s.ensureCollection(DIM);
+        await s.upsert(Array.from({ length: 20 }, (_, i) => record(`v${i}`, i)));
+        const hits = await s.search(unit(3), { topK: 3 });
+        expect(hits[0]!.item.id).toBe('v3');
+        expect((await s.stats()).indexType).toBe(indexType);
+      } finally {
+        await s.drop();
+        await s.close();
+      }
+    });
+  }
+});
