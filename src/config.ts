@@ -77,6 +77,16 @@ const EnvSchema = z.object({
   LLM_API_KEY: z.string().optional(),
   LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
   LLM_TIMEOUT_MS: int(100, 600_000).default(20_000),
+
+  WEB_SEARCH_PROVIDER: z.enum(['none', 'searxng', 'tavily', 'brave']).default('none'),
+  WEB_SEARCH_URL: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
+  WEB_SEARCH_API_KEY: z.string().optional(),
+  WEB_SEARCH_TIMEOUT_MS: int(100, 60_000).default(5000),
+  WEB_SEARCH_MAX_RESULTS: int(1, 50).default(8),
+
+  ROUTER_CACHE_SIZE: int(0, 1_000_000).default(1000),
+  ROUTER_CACHE_TTL_MS: int(0, 86_400_000).default(600_000),
+  ROUTER_LLM_TIMEOUT_MS: int(100, 120_000).default(8000),
   INTROSPECTION: bool.optional(),
 });
 
@@ -133,6 +143,16 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     llm: env.LLM_BASE_URL
       ? { baseUrl: env.LLM_BASE_URL, apiKey: env.LLM_API_KEY ?? '', model: env.LLM_MODEL, timeoutMs: env.LLM_TIMEOUT_MS }
       : undefined,
+    /** provider 'none' = the WEB route is unavailable and never chosen. */
+    web: {
+      provider: env.WEB_SEARCH_PROVIDER,
+      /** Base URL: required for SearXNG; overrides the public endpoint for Tavily/Brave (proxies, tests). */
+      url: env.WEB_SEARCH_URL,
+      apiKey: env.WEB_SEARCH_API_KEY,
+      timeoutMs: env.WEB_SEARCH_TIMEOUT_MS,
+      maxResults: env.WEB_SEARCH_MAX_RESULTS,
+    },
+    router: { cacheSize: env.ROUTER_CACHE_SIZE, cacheTtlMs: env.ROUTER_CACHE_TTL_MS, llmTimeoutMs: env.ROUTER_LLM_TIMEOUT_MS },
     limits: {
       textMaxChars: env.TEXT_MAX_CHARS,
       imageMaxBytes: env.IMAGE_MAX_BYTES,
@@ -166,5 +186,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       }),
     );
   }
-  return toConfig(parsed.data);
+  const config = toConfig(parsed.data);
+  const web = config.web;
+  if (web.provider === 'searxng' && !web.url) throw new ConfigError(['WEB_SEARCH_URL: required when WEB_SEARCH_PROVIDER=searxng (the SearXNG base URL)']);
+  if ((web.provider === 'tavily' || web.provider === 'brave') && !web.apiKey) {
+    throw new ConfigError([`WEB_SEARCH_API_KEY: required when WEB_SEARCH_PROVIDER=${web.provider}`]);
+  }
+  return config;
 }
