@@ -84,6 +84,12 @@ const EnvSchema = z.object({
   WEB_SEARCH_TIMEOUT_MS: int(100, 60_000).default(5000),
   WEB_SEARCH_MAX_RESULTS: int(1, 50).default(8),
 
+  ASK_TOP_K: int(1, 100).default(8),
+  ASK_RRF_K: int(1, 10_000).default(60),
+  ASK_ROUTE_TIMEOUT_MS: int(50, 120_000).default(5000),
+  ASK_RERANK: z.enum(['auto', 'off']).default('auto'),
+  ASK_QUESTION_MAX_CHARS: int(10, 100_000).default(2000),
+
   ROUTER_CACHE_SIZE: int(0, 1_000_000).default(1000),
   ROUTER_CACHE_TTL_MS: int(0, 86_400_000).default(600_000),
   ROUTER_LLM_TIMEOUT_MS: int(100, 120_000).default(8000),
@@ -151,6 +157,14 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       apiKey: env.WEB_SEARCH_API_KEY,
       timeoutMs: env.WEB_SEARCH_TIMEOUT_MS,
       maxResults: env.WEB_SEARCH_MAX_RESULTS,
+    },
+    ask: {
+      topK: env.ASK_TOP_K,
+      rrfK: env.ASK_RRF_K,
+      routeTimeoutMs: env.ASK_ROUTE_TIMEOUT_MS,
+      /** auto = an LLM reranker when an LLM is configured, none otherwise. */
+      rerank: env.ASK_RERANK,
+      questionMaxChars: env.ASK_QUESTION_MAX_CHARS,
     },
     router: { cacheSize: env.ROUTER_CACHE_SIZE, cacheTtlMs: env.ROUTER_CACHE_TTL_MS, llmTimeoutMs: env.ROUTER_LLM_TIMEOUT_MS },
     limits: {

@@ -1,4 +1,7 @@
 import type { Config } from './config.js';
+import { ExtractiveAnswerer, LlmAnswerer } from './ask/answer.js';
+import { LlmReranker } from './ask/rerank.js';
+import { AskService } from './ask/service.js';
 import { ClipEmbedder } from './embed/clip.js';
 import { GraphService } from './graph/service.js';
 import { LlmText2Cypher } from './graph/text2cypher.js';
@@ -9,7 +12,10 @@ import { ImageLoader } from './ingest/images.js';
 import { SafeFetcher } from './ingest/safe-fetch.js';
 import { IngestService } from './ingest/service.js';
 import type { Logger } from './logger.js';
+import { createRouter } from './router/llm.js';
+import type { Router } from './router/index.js';
 import { SearchService } from './search/service.js';
+import { createWebSearch, type WebSearch } from './stores/web-search.js';
 import type { GraphStore } from './stores/graph-store.js';
 import { MilvusVectorStore } from './stores/milvus.js';
 import { Neo4jGraphStore, type GraphLabels } from './stores/neo4j.js';
@@ -29,8 +35,12 @@ export interface Services {
   ingest: IngestService;
   search: SearchService;
   graphs: GraphService;
+  ask: AskService;
+  router: Router;
   /** Undefined when no LLM is configured. */
   llm: LlmClient | undefined;
+  /** Undefined when no web search provider is configured. */
+  web: WebSearch | undefined;
   close(): Promise<void>;
 }
 
@@ -41,6 +51,8 @@ export interface ServiceOverrides {
   fetcher?: SafeFetcher;
   llm?: LlmClient;
   text2cypher?: Text2Cypher;
+  web?: WebSearch;
+  router?: Router;
   /** Node labels in Neo4j (tests use labels of their own). */
   graphLabels?: GraphLabels;
 }
@@ -75,12 +87,27 @@ export async function buildServices(config: Config, log: Logger, overrides: Serv
   const images = new ImageLoader(fetcher, config.limits);
   // Constraints and indexes; if Neo4j is down now, the first graph operation creates them.
   await graph.init().catch((err: unknown) => log.warn('Neo4j schema not created at startup; will retry on first use', { err }));
+  const search = new SearchService({ embedder, store: vectors, images, limits: config.limits });
   const ingest = new IngestService({ embedder, store: vectors, graph, images, chunking: config.chunking, limits: config.limits, log });
   const llm = overrides.llm ?? createLlm(config.llm);
   const text2cypher =
     overrides.text2cypher ?? (llm ? new LlmText2Cypher({ llm, graph, timeoutMs: config.graph.cypherTimeoutMs, rowLimit: config.graph.cypherRowLimit }) : undefined);
   const graphs = new GraphService({ graph, vectors, config: config.graph, log, ...(text2cypher ? { text2cypher } : {}) });
-  const search = new SearchService({ embedder, store: vectors, images, limits: config.limits });
+  const web = overrides.web ?? createWebSearch(config.web);
+  const router = overrides.router ?? createRouter({ ...(llm ? { llm } : {}), config: config.router });
+  const ask = new AskService({
+    router,
+    search,
+    graphs,
+    vectors,
+    graph,
+    web,
+    reranker: llm && config.ask.rerank === 'auto' ? new LlmReranker(llm) : undefined,
+    answerer: llm ? new LlmAnswerer(llm) : new ExtractiveAnswerer(),
+    config: config.ask,
+    maxTopK: config.limits.searchMaxTopK,
+    log: log.child({ component: 'ask' }),
+  });
   return {
     config,
     log,
@@ -91,7 +118,10 @@ export async function buildServices(config: Config, log: Logger, overrides: Serv
     ingest,
     search,
     graphs,
+    ask,
+    router,
     llm,
+    web,
     async close() {
       await Promise.allSettled([vectors.close(), graph.close()]);
     },

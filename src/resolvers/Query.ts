@@ -1,5 +1,6 @@
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
-import { NotFoundError } from '../errors.js';
+import { BadInputError, NotFoundError } from '../errors.js';
+import { topK as checkTopK } from '../ingest/validate.js';
 import { healthReport } from '../health.js';
 
 /** Upper bound on the chunks one document query returns (Milvus caps one query window at 16384). */
@@ -7,7 +8,23 @@ const MAX_DOCUMENT_CHUNKS = 16_384;
 
 export const Query: QueryResolvers = {
   health: (_p, _a, { services }) => healthReport(services),
-  search: (_p, { input }, { services, signal }) => services.search.search(input, signal),
+  search: async (_p, { input }, { services, signal }) => {
+    if (!input.routed) return { ...(await services.search.search(input, signal)), decision: null, warnings: [] };
+    if (!input.text) throw new BadInputError('a routed search needs input.text (the router routes questions)', 'input.text');
+    const started = performance.now();
+    const topK = checkTopK(input.topK, services.config.limits.searchMaxTopK, 'input.topK');
+    const modality = input.filter?.modality ?? null;
+    const res = await services.ask.routedSearch(input.text, { topK, modality, signal });
+    return { ...res, queryModality: 'TEXT' as const, tookMs: performance.now() - started };
+  },
+  ask: (_p, { question, options }, { services, signal }) =>
+    services.ask.ask(question, {
+      ...(options?.routes ? { routes: options.routes } : {}),
+      ...(options?.topK != null ? { topK: options.topK } : {}),
+      ...(options?.modality ? { modality: options.modality } : {}),
+      signal,
+    }),
+  route: (_p, { question }, { services, signal }) => services.ask.route(question, { signal }),
   item: async (_p, { id }, { services }) => {
     const [item] = await services.vectors.get([id]);
     if (!item) throw new NotFoundError(`no item with id "${id}"`, { id });

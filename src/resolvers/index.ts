@@ -1,4 +1,5 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
+import { AskResult, Evidence, GraphFactEvidence, ImageEvidence, TextEvidence, WebEvidence } from './Ask.js';
 import { Entity, GraphPath, GraphSchemaInfo, Relationship } from './Entity.js';
 import { Item } from './Item.js';
 import { Mutation } from './Mutation.js';
@@ -14,5 +15,11 @@ export const resolvers: Resolvers = {
   Entity,
   GraphPath,
   Relationship,
+  AskResult,
+  Evidence,
+  TextEvidence,
+  ImageEvidence,
+  GraphFactEvidence,
+  WebEvidence,
   GraphSchemaInfo,
 };

@@ -1,0 +1,216 @@
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import { errorMessage } from '../errors.js';
+import type { ChatMessage, LlmClient } from '../llm/client.js';
+import type { Route, RouteChoice, RouteContext, RouteDecision, RouteOptions, Router } from './index.js';
+import { OfflineRouter, checkAppropriate } from './offline.js';
+import { routerMessages, routerRepairMessage } from './prompts.js';
+
+/** The first attempt plus one retry. */
+export const MAX_LLM_ATTEMPTS = 2;
+
+const ChoiceSchema = z.object({
+  route: z.enum(['VECTOR', 'GRAPH', 'WEB']),
+  query: z.string().optional(),
+  reason: z.string().optional(),
+  confidence: z.number().min(0).max(1).optional(),
+});
+const ReplySchema = z.object({
+  routes: z.array(ChoiceSchema).default([]),
+  refuse: z.string().nullable().optional(),
+});
+
+export type ParsedReply = { ok: true; routes: RouteChoice[]; refusal: string | null } | { ok: false; problem: string };
+
+/**
+ * The model's text -> a decision, or the reason it is unusable: not JSON, wrong shape, an unknown
+ * route, no routes (and no refusal), or a route that is unavailable in `ctx` (WEB without a
+ * provider). A ```json fence or prose around the object is tolerated; duplicate routes are merged.
+ */
+export function parseRouterReply(text: string, question: string, ctx: RouteContext): ParsedReply {
+  const t = text.trim();
+  if (!t) return { ok: false, problem: 'the reply was empty' };
+  const unfenced = /^```(?:json)?\s*\n?([\s\S]*?)\n?\s*```$/i.exec(t)?.[1] ?? t;
+  const first = unfenced.indexOf('{');
+  const last = unfenced.lastIndexOf('}');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(first >= 0 && last > first ? unfenced.slice(first, last + 1) : unfenced);
+  } catch {
+    return { ok: false, problem: 'the reply is not JSON' };
+  }
+  const parsed = ReplySchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return { ok: false, problem: `the JSON does not match the schema (${issue.path.join('.') || 'reply'}: ${issue.message})` };
+  }
+  const refuse = parsed.data.refuse?.trim();
+  if (refuse) return { ok: true, routes: [], refusal: refuse.slice(0, 500) };
+  if (parsed.data.routes.length === 0) return { ok: false, problem: 'no routes were chosen and the question was not refused' };
+  const available: Record<Route, boolean> = { VECTOR: ctx.vector.available, GRAPH: ctx.graph.available, WEB: ctx.web.available };
+  const seen = new Set<Route>();
+  const routes: RouteChoice[] = [];
+  for (const c of parsed.data.routes) {
+    if (!available[c.route]) {
+      return { ok: false, problem: c.route === 'WEB' ? 'it chose WEB but no web search provider is configured' : `it chose ${c.route}, which is unavailable` };
+    }
+    if (seen.has(c.route)) continue;
+    seen.add(c.route);
+    routes.push({
+      route: c.route,
+      query: c.query?.trim() || question.trim(),
+      reason: c.reason?.trim().slice(0, 300) || 'chosen by the LLM',
+      confidence: c.confidence ?? 0.7,
+    });
+  }
+  return { ok: true, routes, refusal: null };
+}
+
+/** "What is X?  " / "what is x" -> "what is x": the cache key's question part. */
+export function normaliseQuestion(q: string): string {
+  return q
+    .toLowerCase()
+    .replace(/[’‘`]/g, "'")
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '');
+}
+
+function cacheKey(question: string, ctx: RouteContext): string {
+  const flags = `${ctx.vector.available ? 'v' : '-'}${ctx.graph.available ? 'g' : '-'}${ctx.web.available ? 'w' : '-'}`;
+  return `${flags}|${normaliseQuestion(question)}`;
+}
+
+/** A bounded LRU with a time-to-live per entry. size 0 or ttl 0 disables it. */
+export class TtlLru<V> {
+  private readonly map = new Map<string, { value: V; expires: number }>();
+  constructor(
+    private readonly size: number,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(key: string): V | undefined {
+    const hit = this.map.get(key);
+    if (!hit) return undefined;
+    this.map.delete(key);
+    if (hit.expires <= this.now()) return undefined;
+    this.map.set(key, hit);
+    return hit.value;
+  }
+
+  set(key: string, value: V): void {
+    if (this.size <= 0 || this.ttlMs <= 0) return;
+    this.map.delete(key);
+    this.map.set(key, { value, expires: this.now() + this.ttlMs });
+    while (this.map.size > this.size) this.map.delete(this.map.keys().next().value!);
+  }
+
+  get length(): number {
+    return this.map.size;
+  }
+}
+
+export interface LlmRouterOptions {
+  llm: LlmClient;
+  config: Config['router'];
+  /** The fallback (and the router for forced decisions). */
+  offline?: OfflineRouter;
+  /** Clock for the cache (tests). */
+  now?: () => number;
+}
+
+class AttemptTimeout extends Error {}
+
+/**
+ * Routes with the LLM: the prompt describes what each route holds; the JSON reply is validated.
+ * A timeout (config.llmTimeoutMs per attempt), error or unusable reply is retried once; then the
+ * offline router decides (decidedBy FALLBACK, with a warning saying why). Decisions are cached by
+ * normalised question + route availability; fallbacks are not. `force` and the offline harmful-
+ * request check never call the LLM.
+ */
+export class LlmRouter implements Router {
+  private readonly llm: LlmClient;
+  private readonly timeoutMs: number;
+  private readonly offline: OfflineRouter;
+  private readonly cache: TtlLru<Omit<RouteDecision, 'tookMs'>>;
+
+  constructor(opts: LlmRouterOptions) {
+    this.llm = opts.llm;
+    this.timeoutMs = opts.config.llmTimeoutMs;
+    this.offline = opts.offline ?? new OfflineRouter();
+    this.cache = new TtlLru(opts.config.cacheSize, opts.config.cacheTtlMs, opts.now);
+  }
+
+  async route(question: string, context: RouteContext, opts: RouteOptions = {}): Promise<RouteDecision> {
+    const t0 = performance.now();
+    if (opts.force?.length) return this.offline.decide(question, context, opts);
+    if (checkAppropriate(question)) return this.offline.decide(question, context);
+
+    const key = cacheKey(question, context);
+    const cached = this.cache.get(key);
+    if (cached) return { ...structuredClone(cached), tookMs: performance.now() - t0 };
+
+    let messages: ChatMessage[] = routerMessages(question, context);
+    let problem = '';
+    for (let attempt = 1; attempt <= MAX_LLM_ATTEMPTS; attempt++) {
+      let text: string;
+      try {
+        text = await this.ask(messages, opts.signal);
+      } catch (err) {
+        problem = err instanceof AttemptTimeout ? `timed out after ${this.timeoutMs} ms` : `failed: ${errorMessage(err)}`;
+        if (opts.signal?.aborted) {
+          problem = 'was aborted by the caller';
+          break;
+        }
+        continue;
+      }
+      const reply = parseRouterReply(text, question, context);
+      if (reply.ok) {
+        const decision: Omit<RouteDecision, 'tookMs'> = { routes: reply.routes, decidedBy: 'LLM', refusal: reply.refusal, warnings: [] };
+        this.cache.set(key, structuredClone(decision));
+        return { ...decision, tookMs: performance.now() - t0 };
+      }
+      problem = `gave an unusable reply (${reply.problem})`;
+      messages = [...routerMessages(question, context), { role: 'assistant', content: text.slice(0, 2000) }, routerRepairMessage(reply.problem)];
+    }
+    const fallback = this.offline.decide(question, context);
+    return {
+      ...fallback,
+      decidedBy: 'FALLBACK',
+      warnings: [`LLM router ${problem}; the offline router decided`, ...fallback.warnings],
+      tookMs: performance.now() - t0,
+    };
+  }
+
+  /** One LLM call bounded by the router's own timeout (and the caller's signal). */
+  private async ask(messages: ChatMessage[], callerSignal?: AbortSignal): Promise<string> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(callerSignal?.reason);
+    if (callerSignal?.aborted) throw new Error('aborted');
+    callerSignal?.addEventListener('abort', onAbort, { once: true });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort(new AttemptTimeout());
+        reject(new AttemptTimeout());
+      }, this.timeoutMs);
+    });
+    try {
+      const res = await Promise.race([this.llm.chat({ messages, json: true, temperature: 0, maxTokens: 500, signal: controller.signal }), timeout]);
+      return res.text;
+    } catch (err) {
+      if (controller.signal.reason instanceof AttemptTimeout) throw controller.signal.reason;
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+/** The LLM router when an LLM is configured, else the offline router. */
+export function createRouter(opts: { llm?: LlmClient; config: Config['router']; offline?: OfflineRouter }): Router {
+  const offline = opts.offline ?? new OfflineRouter();
+  return opts.llm ? new LlmRouter({ llm: opts.llm, config: opts.config, offline }) : offline;
+}
