@@ -1,0 +1,624 @@
+/**
+ * Benchmark: store load throughput, GraphQL-vs-raw ingest and search overhead, HNSW recall@10.
+ *
+ *   npm run bench                       # sizes 10000,100000, 300 queries
+ *   npm run bench -- --quick            # size 2000 only (smoke)
+ *   npm run bench -- --sizes 10000 --queries 100
+ *
+ * Every size gets its own fresh collections (dropped at the end). "Raw" always means the Milvus SDK
+ * (a plain MilvusClient) and the same ClipEmbedder called directly, with the same parameters as our
+ * code uses; raw and our path are interleaved (alternating, order swapped each round) so both see
+ * the same machine load. Results: bench/results/bench-<ISO date>.json and bench/results/latest.json.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConsistencyLevelEnum, MilvusClient, type RowData } from '@zilliz/milvus2-sdk-node';
+import { createApp } from '../src/app.js';
+import { loadConfig, PROJECT_ROOT, type Config } from '../src/config.js';
+import type { ItemRecord } from '../src/domain.js';
+import { ClipEmbedder } from '../src/embed/clip.js';
+import { chunkId, documentId } from '../src/ingest/ids.js';
+import { createLogger } from '../src/logger.js';
+import { buildServices } from '../src/services.js';
+import { MilvusVectorStore, check } from '../src/stores/milvus.js';
+import { Neo4jGraphStore } from '../src/stores/neo4j.js';
+import { ClusteredVectors, exactTopK, shortTexts } from './data.js';
+import { GraphqlClient } from './http.js';
+import { round, summarize, timed, type LatencySummary } from './stats.js';
+
+// ---------------------------------------------------------------- options
+
+interface Options {
+  sizes: number[];
+  queries: number;
+  quick: boolean;
+  ingestDocs: number;
+  ingestBatch: number;
+  loadBatch: number;
+  recallQueries: number;
+  clusters: number;
+  warmup: number;
+}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = {
+    sizes: [10_000, 100_000],
+    queries: 300,
+    quick: false,
+    ingestDocs: 2000,
+    ingestBatch: 64,
+    loadBatch: 1000,
+    recallQueries: 200,
+    clusters: 200,
+    warmup: 20,
+  };
+  const int = (name: string, v: string | undefined): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} needs a positive integer (got ${v ?? 'nothing'})`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case '--sizes':
+        o.sizes = (value() ?? '').split(',').map((s) => int('--sizes', s.trim()));
+        break;
+      case '--queries':
+        o.queries = int('--queries', value());
+        break;
+      case '--quick':
+        o.quick = true;
+        break;
+      case '--ingest-docs':
+        o.ingestDocs = int('--ingest-docs', value());
+        break;
+      case '--load-batch':
+        o.loadBatch = int('--load-batch', value());
+        break;
+      case '--help':
+      case '-h':
+        console.log('usage: npm run bench -- [--sizes 10000,100000] [--queries 300] [--quick] [--ingest-docs 2000] [--load-batch 1000]');
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${flag} (try --help)`);
+    }
+  }
+  if (o.quick) {
+    o.sizes = [2000];
+    o.queries = Math.min(o.queries, 60);
+    o.ingestDocs = Math.min(o.ingestDocs, 256);
+    o.recallQueries = 50;
+    o.warmup = 5;
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------- helpers
+
+/** The scalar fields MilvusVectorStore.search asks for: raw search requests the same. */
+const OUTPUT_FIELDS = ['id', 'modality', 'document_id', 'chunk_index', 'title', 'text', 'source', 'metadata', 'created_at', 'updated_at'];
+
+const SEARCH_QUERY = `query BenchSearch($text: String!) {
+  search(input: { text: $text, topK: 10 }) {
+    queryModality
+    hits { score rank item { id modality text title source documentId chunkIndex metadata createdAt updatedAt } }
+  }
+}`;
+
+const INGEST_MUTATION = `mutation BenchIngest($items: [IngestItemInput!]!) {
+  ingestBatch(items: $items) { ingested failed results { index ok itemIds documentId error { code message } } }
+}`;
+
+const progress = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const peakRssMb = () => round((process.resourceUsage().maxRSS * 1024) / 2 ** 20, 1);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function searchResults(res: { results: unknown }, nq: number): Record<string, unknown>[][] {
+  const r = res.results as unknown[];
+  if (nq === 1) return [Array.isArray(r[0]) ? (r[0] as Record<string, unknown>[]) : (r as Record<string, unknown>[])];
+  return r as Record<string, unknown>[][];
+}
+
+function storeRecord(i: number, vector: Float32Array, cluster: number, at: Date): ItemRecord {
+  return {
+    id: `v${i}`,
+    modality: 'TEXT',
+    text: `synthetic item ${i} of cluster ${cluster}`,
+    title: `item ${i}`,
+    source: 'bench',
+    documentId: `bench_doc_${i}`,
+    chunkIndex: 0,
+    metadata: { cluster },
+    createdAt: at,
+    updatedAt: at,
+    vector,
+  };
+}
+
+/** The row MilvusVectorStore.upsert would send for a record (raw load sends exactly this). */
+function rawRow(r: ItemRecord): RowData {
+  return {
+    id: r.id,
+    modality: r.modality,
+    document_id: r.documentId,
+    chunk_index: r.chunkIndex,
+    title: r.title,
+    text: r.text,
+    source: r.source,
+    metadata: r.metadata,
+    created_at: r.createdAt.getTime(),
+    updated_at: r.updatedAt.getTime(),
+    vector: Array.from(r.vector),
+  } as RowData;
+}
+
+function checkWrite(res: { upsert_cnt?: number | string; insert_cnt?: number | string }, n: number): void {
+  check(res as object);
+  const written = Number(res.upsert_cnt ?? res.insert_cnt ?? n);
+  if (written !== n) throw new Error(`raw upsert wrote ${written} of ${n} rows`);
+}
+
+function configFor(collection: string, extra: Record<string, string> = {}): Config {
+  return loadConfig({
+    ...process.env,
+    NODE_ENV: process.env.NODE_ENV || 'production',
+    LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    MILVUS_COLLECTION: collection,
+    ...extra,
+  });
+}
+
+// ---------------------------------------------------------------- one size
+
+interface SizeResult {
+  size: number;
+  collections: { hnswStore: string; hnswRaw: string; flat: string };
+  load: {
+    batch: number;
+    rawItemsPerSec: number;
+    storeItemsPerSec: number;
+    storeVsRaw: number;
+    flatRawItemsPerSec: number;
+    rawSeconds: number;
+    storeSeconds: number;
+    flushAndIndexSeconds: { hnswStore: number; hnswRaw: number; flat: number };
+    rowsInSearchCollection: number;
+  };
+  search: {
+    queries: number;
+    warmup: number;
+    raw: LatencySummary;
+    service: LatencySummary;
+    graphql: LatencySummary;
+    ratioP50: number;
+    overheadP50Ms: number;
+    ratioMean: number;
+    ratioP95: number;
+    serviceVsRawP50: number;
+  };
+  ingest: {
+    docs: number;
+    batch: number;
+    rawDocsPerSec: number;
+    graphqlDocsPerSec: number;
+    ratio: number;
+    rawBatchMs: LatencySummary;
+    graphqlBatchMs: LatencySummary;
+  };
+  recall: {
+    queries: number;
+    k: number;
+    defaultEf: number;
+    byEf: { ef: number; recallAt10: number; meanMsPerQuery: number }[];
+    flatMatchesExactJs: number;
+  };
+  peakRssMb: number;
+  seconds: number;
+}
+
+async function runSize(size: number, o: Options, embedder: ClipEmbedder, raw: MilvusClient, base: Config): Promise<SizeResult> {
+  const started = performance.now();
+  const dim = embedder.info().dimension!;
+  const tag = `bench_${size}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const names = { hnswStore: `${tag}_hs`, hnswRaw: `${tag}_hr`, flat: `${tag}_flat` };
+  const log = createLogger(base.logLevel);
+  // Our store creates all three (same schema as production); HNSW with the config's M / efConstruction.
+  const storeHs = MilvusVectorStore.connect(base.milvus, names.hnswStore);
+  const storeHr = MilvusVectorStore.connect(base.milvus, names.hnswRaw);
+  const storeFlat = MilvusVectorStore.connect({ ...base.milvus, indexType: 'FLAT' }, names.flat);
+  const hnswParams = base.milvus.hnsw;
+  if (base.milvus.indexType !== 'HNSW') throw new Error(`the bench measures HNSW; MILVUS_INDEX_TYPE is ${base.milvus.indexType}`);
+
+  try {
+    await Promise.all([storeHs.ensureCollection(dim), storeHr.ensureCollection(dim), storeFlat.ensureCollection(dim)]);
+
+    // ------------------------------------------------ 1. load N synthetic items
+    progress(`N=${size}: loading ${size} items (raw SDK vs our store, interleaved, batches of ${o.loadBatch})`);
+    const gen = new ClusteredVectors(dim, o.clusters, 0xc0ffee ^ size);
+    const vectors: Float32Array[] = [];
+    const at = new Date('2026-01-01T00:00:00Z');
+    let rawMs = 0;
+    let storeMs = 0;
+    for (let b = 0, start = 0; start < size; b++, start += o.loadBatch) {
+      const records: ItemRecord[] = [];
+      for (let i = start; i < Math.min(size, start + o.loadBatch); i++) {
+        const { vector, cluster } = gen.next();
+        vectors.push(vector);
+        records.push(storeRecord(i, vector, cluster, at));
+      }
+      const rows = records.map(rawRow); // raw gets ready-made rows: conversion is part of our store's cost
+      const doRaw = async () => {
+        const t = await timed(() => raw.upsert({ collection_name: names.hnswRaw, data: rows }));
+        checkWrite(t.value, rows.length);
+        rawMs += t.ms;
+      };
+      const doStore = async () => {
+        storeMs += (await timed(() => storeHs.upsert(records))).ms;
+      };
+      if (b % 2 === 0) {
+        await doRaw();
+        await doStore();
+      } else {
+        await doStore();
+        await doRaw();
+      }
+    }
+    // FLAT (exact) copy, raw
+    let flatMs = 0;
+    for (let start = 0; start < size; start += o.loadBatch) {
+      const rows = vectors.slice(start, start + o.loadBatch).map((v, k) => rawRow(storeRecord(start + k, v, -1, at)));
+      const t = await timed(() => raw.upsert({ collection_name: names.flat, data: rows }));
+      checkWrite(t.value, rows.length);
+      flatMs += t.ms;
+    }
+    // Milvus Lite keeps fresh rows in a brute-force-searched memtable and builds HNSW in the
+    // background: flush, then release + load, which builds every segment's index synchronously.
+    // Without this, "HNSW" results would really be exact search.
+    const flushAndIndex = async (name: string) =>
+      (
+        await timed(async () => {
+          check(await raw.flushSync({ collection_names: [name] }));
+          check(await raw.releaseCollection({ collection_name: name }));
+          check(await raw.loadCollection({ collection_name: name }));
+        })
+      ).ms / 1000;
+    progress(`N=${size}: flushing and building indexes`);
+    const flushAndIndexSeconds = {
+      hnswStore: round(await flushAndIndex(names.hnswStore), 2),
+      hnswRaw: round((await timed(async () => check(await raw.flushSync({ collection_names: [names.hnswRaw] })))).ms / 1000, 2), // flush only: not searched
+      flat: round(await flushAndIndex(names.flat), 2),
+    };
+    const rowsInSearchCollection = await storeHs.count();
+    if (rowsInSearchCollection !== size) throw new Error(`search collection holds ${rowsInSearchCollection} rows, expected ${size}`);
+
+    // ------------------------------------------------ 2. the service over HTTP, on the N-item collection
+    // Own Neo4j labels too: ingest writes item nodes to the graph; removed at the end.
+    const services = await buildServices(configFor(names.hnswStore), log, { embedder, graphLabels: { entity: `${tag}_Entity`, item: `${tag}_Item` } });
+    const app = await createApp(services);
+    const url = await app.listen();
+    const gql = new GraphqlClient(url);
+    try {
+      // -------------------------------------------- 3. search latency, interleaved
+      progress(`N=${size}: search latency, ${o.queries} queries per path (raw / service / GraphQL interleaved) via ${url}`);
+      const queryTexts = shortTexts(o.queries + o.warmup, 7 + size, 'query');
+      const ef = hnswParams.ef;
+      const rawSearch = async (text: string) => {
+        const [v] = await embedder.embedTexts([text]);
+        const res = check(
+          await raw.search({
+            collection_name: names.hnswStore,
+            anns_field: 'vector',
+            data: Array.from(v!),
+            limit: 10,
+            output_fields: OUTPUT_FIELDS,
+            params: { ef },
+            consistency_level: ConsistencyLevelEnum.Strong,
+          }),
+        );
+        if (searchResults(res, 1)[0]!.length !== 10) throw new Error('raw search returned fewer than 10 hits');
+      };
+      const serviceSearch = async (text: string) => {
+        const out = await services.search.search({ text, topK: 10 });
+        if (out.hits.length !== 10) throw new Error('service search returned fewer than 10 hits');
+      };
+      const gqlSearch = async (text: string) => {
+        const data = await gql.request<{ search: { hits: unknown[] } }>(SEARCH_QUERY, { text });
+        if (data.search.hits.length !== 10) throw new Error('GraphQL search returned fewer than 10 hits');
+      };
+      const paths = [
+        { name: 'raw', fn: rawSearch, samples: [] as number[] },
+        { name: 'service', fn: serviceSearch, samples: [] as number[] },
+        { name: 'graphql', fn: gqlSearch, samples: [] as number[] },
+      ];
+      for (let i = 0; i < queryTexts.length; i++) {
+        const text = queryTexts[i]!;
+        // rotate the order each round so no path always runs first (or right after another)
+        for (let k = 0; k < paths.length; k++) {
+          const p = paths[(i + k) % paths.length]!;
+          const t = await timed(() => p.fn(text));
+          if (i >= o.warmup) p.samples.push(t.ms);
+        }
+      }
+      const [rawS, serviceS, gqlS] = paths.map((p) => summarize(p.samples)) as [LatencySummary, LatencySummary, LatencySummary];
+
+      // -------------------------------------------- 4. HNSW recall@10 vs FLAT (and vs exact JS)
+      progress(`N=${size}: recall@10, ${o.recallQueries} queries`);
+      const queries = Array.from({ length: o.recallQueries }, () => gen.next().vector); // same clusters, unseen points
+      const topIds = async (collection: string, params: Record<string, number>) => {
+        const out: string[][] = [];
+        let ms = 0;
+        for (let s = 0; s < queries.length; s += 50) {
+          const chunk = queries.slice(s, s + 50);
+          const t = await timed(async () =>
+            check(
+              await raw.search({
+                collection_name: collection,
+                anns_field: 'vector',
+                data: chunk.map((q) => Array.from(q)),
+                limit: 10,
+                output_fields: ['id'],
+                params,
+                consistency_level: ConsistencyLevelEnum.Strong,
+              }),
+            ),
+          );
+          ms += t.ms;
+          for (const hits of searchResults(t.value, chunk.length)) out.push(hits.map((h) => String(h.id)));
+        }
+        return { ids: out, msPerQuery: ms / queries.length };
+      };
+      const flat = await topIds(names.flat, {});
+      const exactJs = queries.map((q) => exactTopK(q, vectors, 10).map((i) => `v${i}`));
+      const overlap = (a: string[][], b: string[][]) =>
+        a.reduce((sum, ids, qi) => sum + ids.filter((id) => b[qi]!.includes(id)).length / 10, 0) / a.length;
+      // ef=10 (= k) is a sanity probe: a real HNSW graph search loses some recall there, exact search would not.
+      const efs = [...new Set([10, 64, ef, 256])].sort((x, y) => x - y);
+      const byEf: SizeResult['recall']['byEf'] = [];
+      for (const e of efs) {
+        const h = await topIds(names.hnswStore, { ef: e });
+        byEf.push({ ef: e, recallAt10: round(overlap(h.ids, flat.ids), 4), meanMsPerQuery: round(h.msPerQuery, 3) });
+      }
+
+      // -------------------------------------------- 5. ingest: GraphQL ingestBatch vs embed + raw upsert
+      progress(`N=${size}: ingest ${o.ingestDocs} texts in batches of ${o.ingestBatch} (GraphQL into ${names.hnswStore}, raw into ${names.hnswRaw})`);
+      const warm = shortTexts(o.ingestBatch * 2, 99 + size, `warmup-${tag}`);
+      const texts = shortTexts(o.ingestDocs, 11 + size, `doc-${tag}`);
+      const gqlIngest = async (batch: string[]) => {
+        const data = await gql.request<{ ingestBatch: { ingested: number; failed: number } }>(INGEST_MUTATION, {
+          items: batch.map((text) => ({ text: { text, source: 'bench' } })),
+        });
+        if (data.ingestBatch.ingested !== batch.length) throw new Error(`ingestBatch ingested ${data.ingestBatch.ingested} of ${batch.length}`);
+      };
+      const rawIngest = async (batch: string[]) => {
+        const vecs = await embedder.embedTexts(batch);
+        const now = Date.now();
+        const rows = batch.map((text, k) => {
+          const doc = documentId(text);
+          return {
+            id: chunkId(doc, 0),
+            modality: 'TEXT',
+            document_id: doc,
+            chunk_index: 0,
+            title: '',
+            text,
+            source: 'bench',
+            metadata: { _chunk: { start: 0, end: text.length, of: 1 } },
+            created_at: now,
+            updated_at: now,
+            vector: Array.from(vecs[k]!),
+          } as RowData;
+        });
+        checkWrite(await raw.upsert({ collection_name: names.hnswRaw, data: rows }), rows.length);
+      };
+      // warm-up (first call of each path; the service's store also checks/loads its collection once)
+      await gqlIngest(warm.slice(0, o.ingestBatch));
+      await rawIngest(warm.slice(o.ingestBatch));
+      const gqlBatchMs: number[] = [];
+      const rawBatchMs: number[] = [];
+      for (let b = 0, s = 0; s < texts.length; b++, s += o.ingestBatch) {
+        const batch = texts.slice(s, s + o.ingestBatch);
+        const g = async () => gqlBatchMs.push((await timed(() => gqlIngest(batch))).ms);
+        const r = async () => rawBatchMs.push((await timed(() => rawIngest(batch))).ms);
+        if (b % 2 === 0) {
+          await g();
+          await r();
+        } else {
+          await r();
+          await g();
+        }
+      }
+      const total = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
+      const rawDocsPerSec = (texts.length / total(rawBatchMs)) * 1000;
+      const graphqlDocsPerSec = (texts.length / total(gqlBatchMs)) * 1000;
+
+      return {
+        size,
+        collections: names,
+        load: {
+          batch: o.loadBatch,
+          rawItemsPerSec: round((size / rawMs) * 1000, 0),
+          storeItemsPerSec: round((size / storeMs) * 1000, 0),
+          storeVsRaw: round(rawMs / storeMs, 3),
+          flatRawItemsPerSec: round((size / flatMs) * 1000, 0),
+          rawSeconds: round(rawMs / 1000, 2),
+          storeSeconds: round(storeMs / 1000, 2),
+          flushAndIndexSeconds,
+          rowsInSearchCollection,
+        },
+        search: {
+          queries: o.queries,
+          warmup: o.warmup,
+          raw: rawS,
+          service: serviceS,
+          graphql: gqlS,
+          ratioP50: round(gqlS.p50Ms / rawS.p50Ms, 3),
+          overheadP50Ms: round(gqlS.p50Ms - rawS.p50Ms, 3),
+          ratioMean: round(gqlS.meanMs / rawS.meanMs, 3),
+          ratioP95: round(gqlS.p95Ms / rawS.p95Ms, 3),
+          serviceVsRawP50: round(serviceS.p50Ms / rawS.p50Ms, 3),
+        },
+        ingest: {
+          docs: texts.length,
+          batch: o.ingestBatch,
+          rawDocsPerSec: round(rawDocsPerSec, 1),
+          graphqlDocsPerSec: round(graphqlDocsPerSec, 1),
+          ratio: round(graphqlDocsPerSec / rawDocsPerSec, 3),
+          rawBatchMs: summarize(rawBatchMs),
+          graphqlBatchMs: summarize(gqlBatchMs),
+        },
+        recall: { queries: queries.length, k: 10, defaultEf: ef, byEf, flatMatchesExactJs: round(overlap(flat.ids, exactJs), 4) },
+        peakRssMb: peakRssMb(),
+        seconds: round((performance.now() - started) / 1000, 1),
+      };
+    } finally {
+      gql.close();
+      await app.stop().catch(() => undefined);
+      if (services.graph instanceof Neo4jGraphStore) {
+        await services.graph.clear().catch((err: unknown) => progress(`could not clear Neo4j labels ${tag}_*: ${String(err)}`));
+        await services.graph.dropSchema().catch(() => undefined);
+      }
+      await services.close().catch(() => undefined);
+    }
+  } finally {
+    for (const name of Object.values(names)) {
+      await raw.dropCollection({ collection_name: name }).catch((err: unknown) => progress(`could not drop ${name}: ${String(err)}`));
+    }
+    await Promise.allSettled([storeHs.close(), storeHr.close(), storeFlat.close()]);
+  }
+}
+
+// ---------------------------------------------------------------- report
+
+const TARGETS = { ingestRatioMin: 0.9, searchP50RatioMax: 1.15, recallAt10Min: 0.98 };
+
+function verdicts(r: SizeResult) {
+  const recallDefault = r.recall.byEf.find((e) => e.ef === r.recall.defaultEf)!.recallAt10;
+  return {
+    ingestRatio: { value: r.ingest.ratio, target: `>= ${TARGETS.ingestRatioMin}`, pass: r.ingest.ratio >= TARGETS.ingestRatioMin },
+    searchP50Ratio: { value: r.search.ratioP50, target: `<= ${TARGETS.searchP50RatioMax}`, pass: r.search.ratioP50 <= TARGETS.searchP50RatioMax },
+    recallAt10: { value: recallDefault, ef: r.recall.defaultEf, target: `>= ${TARGETS.recallAt10Min}`, pass: recallDefault >= TARGETS.recallAt10Min },
+  };
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+function printReport(results: SizeResult[]): void {
+  const f = (x: number, d = 2) => x.toFixed(d);
+  const pf = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+  const head = ['metric', ...results.map((r) => `N=${r.size}`)];
+  const row = (label: string, fn: (r: SizeResult) => string) => [label, ...results.map(fn)];
+  const lat = (s: LatencySummary) => `${f(s.p50Ms)} / ${f(s.p95Ms)} / ${f(s.meanMs)}`;
+  const rows = [
+    head,
+    row('load raw SDK (items/s)', (r) => f(r.load.rawItemsPerSec, 0)),
+    row('load our store.upsert (items/s)', (r) => f(r.load.storeItemsPerSec, 0)),
+    row('load store / raw', (r) => f(r.load.storeVsRaw, 3)),
+    row('load FLAT copy raw (items/s)', (r) => f(r.load.flatRawItemsPerSec, 0)),
+    row('flush+index build HNSW (s)', (r) => f(r.load.flushAndIndexSeconds.hnswStore, 2)),
+    row('search raw p50/p95/mean (ms)', (r) => lat(r.search.raw)),
+    row('search service p50/p95/mean (ms)', (r) => lat(r.search.service)),
+    row('search GraphQL p50/p95/mean (ms)', (r) => lat(r.search.graphql)),
+    row('search p50 GraphQL - raw (ms)', (r) => f(r.search.overheadP50Ms, 2)),
+    row('search p50 GraphQL/raw (<=1.15)', (r) => `${f(r.search.ratioP50, 3)} ${pf(verdicts(r).searchP50Ratio.pass)}`),
+    row('ingest raw batch p50 (ms)', (r) => f(r.ingest.rawBatchMs.p50Ms, 1)),
+    row('ingest GraphQL batch p50 (ms)', (r) => f(r.ingest.graphqlBatchMs.p50Ms, 1)),
+    row('ingest raw (docs/s)', (r) => f(r.ingest.rawDocsPerSec, 1)),
+    row('ingest GraphQL (docs/s)', (r) => f(r.ingest.graphqlDocsPerSec, 1)),
+    row('ingest GraphQL/raw (>=0.9)', (r) => `${f(r.ingest.ratio, 3)} ${pf(verdicts(r).ingestRatio.pass)}`),
+    ...results[0]!.recall.byEf.map((e) =>
+      row(`recall@10 ef=${e.ef}${e.ef === results[0]!.recall.defaultEf ? ' (default, >=0.98)' : ''}`, (r) => {
+        const x = r.recall.byEf.find((y) => y.ef === e.ef)!;
+        return `${f(x.recallAt10, 4)}${e.ef === r.recall.defaultEf ? ` ${pf(verdicts(r).recallAt10.pass)}` : ''} (${f(x.meanMsPerQuery, 2)} ms/q)`;
+      }),
+    ),
+    row('FLAT top10 == exact JS top10', (r) => f(r.recall.flatMatchesExactJs, 4)),
+    row('peak RSS so far (MB)', (r) => f(r.peakRssMb, 1)),
+    row('wall time (s)', (r) => f(r.seconds, 1)),
+  ];
+  console.log('\n' + table(rows) + '\n');
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2));
+  const t0 = performance.now();
+  const startedAt = new Date();
+  const base = configFor('bench_unused');
+  const log = createLogger(base.logLevel);
+  const embedder = new ClipEmbedder(base.clip, log.child({ component: 'embedder' }));
+  const model = await embedder.load();
+  const raw = new MilvusClient({ address: base.milvus.address, token: base.milvus.token, database: base.milvus.database, timeout: 600_000, logLevel: 'error' });
+  const loadBefore = os.loadavg();
+  progress(`model ${model.id} (dim ${model.dimension}, ${model.source}); Milvus ${base.milvus.address}; sizes ${o.sizes.join(', ')}; ${o.queries} queries`);
+
+  const results: SizeResult[] = [];
+  try {
+    for (const size of o.sizes) {
+      results.push(await runSize(size, o, embedder, raw, base));
+      await sleep(200);
+    }
+  } finally {
+    await raw.closeConnection().catch(() => undefined);
+  }
+
+  const totalSeconds = round((performance.now() - t0) / 1000, 1);
+  printReport(results);
+  const allPass = results.every((r) => Object.values(verdicts(r)).every((v) => v.pass));
+  const report = {
+    startedAt: startedAt.toISOString(),
+    totalSeconds,
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      totalMemMb: Math.round(os.totalmem() / 2 ** 20),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+      loadavgBefore: loadBefore.map((x) => round(x, 2)),
+      loadavgAfter: os.loadavg().map((x) => round(x, 2)),
+    },
+    config: {
+      milvusAddress: base.milvus.address,
+      index: base.milvus.indexType,
+      metric: base.milvus.metric,
+      hnsw: base.milvus.hnsw,
+      dim: model.dimension,
+      model: model.id,
+      modelSource: model.source,
+      embedBatchSize: base.clip.batchSize,
+      dtype: base.clip.dtype,
+      nodeEnv: base.env,
+    },
+    options: o,
+    targets: TARGETS,
+    sizes: results.map((r) => ({ ...r, verdicts: verdicts(r) })),
+    allPass,
+    peakRssMb: peakRssMb(),
+  };
+  const dir = path.join(PROJECT_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  const json = JSON.stringify(report, null, 2) + '\n';
+  writeFileSync(file, json);
+  writeFileSync(path.join(dir, 'latest.json'), json);
+  console.log(`peak RSS ${report.peakRssMb} MB; total ${totalSeconds} s; targets ${allPass ? 'all met' : 'NOT all met'}`);
+  console.log(`wrote ${path.relative(process.cwd(), file)} and bench/results/latest.json`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
