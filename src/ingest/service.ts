@@ -5,7 +5,7 @@ import type { Embedder } from '../embed/embedder.js';
 import { AppError, BadInputError, NotFoundError, PayloadTooLargeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { FIELD_LIMITS } from '../stores/milvus.js';
-import type { GraphStore, ItemLink, ItemNode } from '../stores/graph-store.js';
+import type { GraphItemWrite, GraphStore, GraphWriteInfo, ItemLink, ItemNode } from '../stores/graph-store.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import { chunkId, documentId, imageId, isDocumentId } from './ids.js';
 import type { ImageLoader, ImageSource } from './images.js';
@@ -140,12 +140,12 @@ export class IngestService {
     const items = await store.list(filter, 16_384);
     if (items.length === 0) throw new NotFoundError(`no item or document with id "${id}"`, { id });
     const ids = items.map((i) => i.id);
-    const vectors = await store.vectors(ids);
+    const before = await this.snapshot(ids);
     await this.twoStoreWrite(
       { upsert: [], links: [], remove: ids },
       () => store.delete({ ids }),
       // Put back what was deleted if the graph could not commit.
-      () => store.upsert(items.flatMap((i) => (vectors.has(i.id) ? [{ ...i, vector: vectors.get(i.id)! }] : []))),
+      () => store.upsert(before),
     );
     return ids.length;
   }
@@ -154,12 +154,12 @@ export class IngestService {
    * Runs the vector-store write inside the graph transaction; compensates it when the overall
    * write fails after the vector store was touched.
    */
-  private async twoStoreWrite(graphWrite: { upsert: ItemNode[]; links: ItemLink[]; remove: string[] }, vectorWrite: () => Promise<unknown>, undo: () => Promise<unknown>) {
+  private async twoStoreWrite(graphWrite: GraphItemWrite, vectorWrite: (info: GraphWriteInfo) => Promise<unknown>, undo: () => Promise<unknown>) {
     let touched = false;
     try {
-      await this.deps.graph.writeItems(graphWrite, async () => {
+      await this.deps.graph.writeItems(graphWrite, async (info) => {
         touched = true;
-        await vectorWrite();
+        await vectorWrite(info);
       });
     } catch (err) {
       if (touched) {
@@ -260,45 +260,42 @@ export class IngestService {
     texts.forEach((r, i) => vectorOf.set(r.id, textVecs[i]!));
     images.forEach((p, i) => vectorOf.set(p.record.id, imageVecs[i]!));
 
-    const all = prepared.flatMap((p) => (p.kind === 'text' ? p.records : [p.record]));
-    // Keep the first ingest time of items that already exist.
-    const existing = new Map((await store.get(all.map((r) => r.id))).map((i) => [i.id, i]));
-    const records: ItemRecord[] = all.map((r) => ({ ...r, createdAt: existing.get(r.id)?.createdAt ?? r.createdAt, vector: vectorOf.get(r.id)! }));
-    const stale = await this.staleChunks(prepared);
-
-    const nodes: ItemNode[] = records.map((r) => ({ id: r.id, modality: r.modality, documentId: r.documentId, title: r.title, source: r.source }));
+    // The same content twice in one call is one item (last wins).
+    const all = [...new Map(prepared.flatMap((p) => (p.kind === 'text' ? p.records : [p.record])).map((r) => [r.id, r])).values()];
+    const records: ItemRecord[] = all.map((r) => ({ ...r, vector: vectorOf.get(r.id)! }));
+    const nodes: ItemNode[] = records.map((r) => ({ id: r.id, modality: r.modality, documentId: r.documentId, title: r.title, source: r.source, createdAt: r.createdAt }));
     const links: ItemLink[] = prepared.flatMap((p) =>
       (p.kind === 'text' ? p.records : [p.record]).flatMap((r) => p.entityIds.map((entityId) => ({ itemId: r.id, entityId }))),
     );
+    const documents = prepared.flatMap((p) => (p.kind === 'text' ? [{ documentId: p.documentId, keep: p.records.map((r) => r.id) }] : []));
+
+    let fresh: string[] = [];
+    let removed: ItemRecord[] = [];
     await this.twoStoreWrite(
-      { upsert: nodes, links, remove: stale.map((i) => i.id) },
-      async () => {
+      { upsert: nodes, links, remove: [], documents },
+      async ({ existing, stale }) => {
+        // Keep the first ingest time of items that already existed.
+        for (const r of records) r.createdAt = existing.get(r.id) ?? r.createdAt;
+        fresh = records.filter((r) => !existing.has(r.id)).map((r) => r.id);
+        if (stale.length) removed = await this.snapshot(stale);
         await store.upsert(records);
-        if (stale.length) await store.delete({ ids: stale.map((i) => i.id) });
+        if (stale.length) await store.delete({ ids: stale });
       },
       async () => {
-        const fresh = records.filter((r) => !existing.has(r.id)).map((r) => r.id);
         if (fresh.length) await store.delete({ ids: fresh });
-        // Items that existed keep their vectors (same content, same id): restore their old fields.
-        const restore = records.filter((r) => existing.has(r.id)).map((r) => ({ ...existing.get(r.id)!, vector: r.vector }));
-        if (restore.length) await store.upsert(restore);
+        if (removed.length) await store.upsert(removed);
+        // Items that existed keep their vectors and presence in both stores; only their new title,
+        // source or metadata may stay in the vector store.
       },
     );
     const byId = new Map(records.map(({ vector: _v, ...item }) => [item.id, item as StoredItem]));
     return prepared.map((p) => (p.kind === 'text' ? p.records : [p.record]).map((r) => byId.get(r.id)!));
   }
 
-  /** Chunks past a re-ingested document's new end (chunking settings changed since). */
-  private async staleChunks(prepared: Prepared[]): Promise<StoredItem[]> {
-    const stale: StoredItem[] = [];
-    for (const p of prepared) {
-      if (p.kind !== 'text') continue;
-      const count = await this.deps.store.count({ documentId: p.documentId });
-      if (count <= p.records.length) continue;
-      const keep = new Set(p.records.map((r) => r.id));
-      stale.push(...(await this.deps.store.list({ documentId: p.documentId }, count)).filter((i) => !keep.has(i.id)));
-    }
-    return stale;
+  /** Stored records (with vectors) of these ids, to put back if a write must be undone. */
+  private async snapshot(ids: string[]): Promise<ItemRecord[]> {
+    const [items, vectors] = await Promise.all([this.deps.store.get(ids), this.deps.store.vectors(ids)]);
+    return items.flatMap((i) => (vectors.has(i.id) ? [{ ...i, vector: vectors.get(i.id)! }] : []));
   }
 }
 

@@ -45,6 +45,8 @@ export interface ItemNode {
   documentId: string;
   title: string;
   source: string;
+  /** First ingest time (kept by the graph across re-ingests). */
+  createdAt?: Date;
 }
 
 export interface ItemLink {
@@ -97,6 +99,19 @@ export interface GraphItemWrite {
   links: ItemLink[];
   /** Item ids whose node (and links) go away. */
   remove: string[];
+  /**
+   * Documents being (re-)ingested with the chunk ids they have now: any other chunk node of
+   * theirs is stale (chunking changed since) and is removed too.
+   */
+  documents?: { documentId: string; keep: string[] }[];
+}
+
+/** What the graph knew, handed to the vector-store write that runs inside the transaction. */
+export interface GraphWriteInfo {
+  /** Upserted item ids that existed before, with their first ingest time. */
+  existing: Map<string, Date>;
+  /** Chunk ids found stale (and removed) under `documents`. */
+  stale: string[];
 }
 
 /**
@@ -125,7 +140,7 @@ export interface GraphStore {
    * Run `write` against the graph in one transaction, call `alongside` (the vector-store write),
    * and commit only if both succeeded; otherwise roll back and rethrow.
    */
-  writeItems(write: GraphItemWrite, alongside: () => Promise<void>): Promise<void>;
+  writeItems(write: GraphItemWrite, alongside: (info: GraphWriteInfo) => Promise<void>): Promise<void>;
   listItems(ids: string[]): Promise<ItemNode[]>;
 
   /** Labels, relationship types and property keys, for prompts. */

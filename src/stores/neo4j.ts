@@ -16,6 +16,7 @@ import type {
   EntityHit,
   EntityInput,
   GraphItemWrite,
+  GraphWriteInfo,
   GraphPath,
   GraphSchema,
   GraphStore,
@@ -95,6 +96,7 @@ export class Neo4jGraphStore implements GraphStore {
     await this.run('init indexes', 'WRITE', async (tx) => {
       await tx.run(`CREATE FULLTEXT INDEX ${this.fulltextIndex} IF NOT EXISTS FOR (e:${E}) ON EACH [e.name, e.aliasText]`);
       await tx.run(`CREATE INDEX ${E}_type IF NOT EXISTS FOR (e:${E}) ON (e.type)`);
+      await tx.run(`CREATE INDEX ${I}_document IF NOT EXISTS FOR (i:${I}) ON (i.documentId)`);
     });
     await this.run('await indexes', 'READ', (tx) => tx.run('CALL db.awaitIndexes(120)'));
   }
@@ -327,7 +329,7 @@ export class Neo4jGraphStore implements GraphStore {
     return res.records.map((r) => toItemNode(r.get('i') as NeoNode));
   }
 
-  async writeItems(write: GraphItemWrite, alongside: () => Promise<void>): Promise<void> {
+  async writeItems(write: GraphItemWrite, alongside: (info: GraphWriteInfo) => Promise<void>): Promise<void> {
     await this.init();
     const session = this.session('WRITE');
     const tx = session.beginTransaction({ timeout: 60_000, metadata: { app: 'knowledge-graphql', operation: 'write items' } });
@@ -336,13 +338,33 @@ export class Neo4jGraphStore implements GraphStore {
       if (write.remove.length) {
         await tx.run(`MATCH (i:${this.I}) WHERE i.id IN $ids DETACH DELETE i`, { ids: write.remove });
       }
+      const existing = new Map<string, Date>();
       if (write.upsert.length) {
-        await tx.run(
+        // The graph remembers each item's first ingest time, so the vector-store write needs no lookup.
+        const res = await tx.run(
           `UNWIND $items AS it
            MERGE (i:${this.I} {id: it.id})
-           SET i.modality = it.modality, i.documentId = it.documentId, i.title = it.title, i.source = it.source`,
-          { items: write.upsert },
+           WITH i, it, i.createdAt AS before
+           SET i.modality = it.modality, i.documentId = it.documentId, i.title = it.title, i.source = it.source,
+               i.createdAt = coalesce(before, it.createdAt)
+           RETURN it.id AS id, before`,
+          { items: write.upsert.map((i) => ({ ...i, createdAt: (i.createdAt ?? new Date()).getTime() })) },
         );
+        for (const r of res.records) if (r.get('before') !== null) existing.set(r.get('id') as string, new Date(Number(r.get('before'))));
+      }
+      const stale: string[] = [];
+      const docs = (write.documents ?? []).filter((d) => d.keep.some((id) => existing.has(id)));
+      if (docs.length) {
+        const res = await tx.run(
+          `UNWIND $docs AS d
+           MATCH (i:${this.I} {documentId: d.documentId})
+           WHERE NOT i.id IN d.keep
+           WITH i, i.id AS id
+           DETACH DELETE i
+           RETURN id`,
+          { docs },
+        );
+        stale.push(...res.records.map((r) => r.get('id') as string));
       }
       if (write.links.length) {
         const ids = [...new Set(write.links.map((l) => l.entityId))];
@@ -361,7 +383,7 @@ export class Neo4jGraphStore implements GraphStore {
           );
         }
       }
-      await alongside();
+      await alongside({ existing, stale });
       await tx.commit();
       committed = true;
     } catch (err) {
@@ -468,6 +490,7 @@ export class Neo4jGraphStore implements GraphStore {
       await tx.run(`DROP CONSTRAINT ${I}_id IF EXISTS`);
       await tx.run(`DROP INDEX ${this.fulltextIndex} IF EXISTS`);
       await tx.run(`DROP INDEX ${E}_type IF EXISTS`);
+      await tx.run(`DROP INDEX ${I}_document IF EXISTS`);
     });
   }
 

@@ -271,9 +271,9 @@ describe('one outcome across Milvus and Neo4j', () => {
     const losingGraph: GraphStore = new Proxy(graph, {
       get(target, prop, receiver) {
         if (prop === 'writeItems') {
-          return (w: Parameters<GraphStore['writeItems']>[0], alongside: () => Promise<void>) =>
-            target.writeItems(w, async () => {
-              await alongside();
+          return (w: Parameters<GraphStore['writeItems']>[0], alongside: Parameters<GraphStore['writeItems']>[1]) =>
+            target.writeItems(w, async (info) => {
+              await alongside(info);
               throw new Error('commit lost');
             });
         }

@@ -70,6 +70,24 @@ describe('ingest and search over GraphQL (real Milvus, tiny CLIP)', () => {
     expect(shared.length).toBeGreaterThan(0);
   });
 
+  it('re-ingesting a document under other chunking settings leaves no stale chunk in either store', async () => {
+    const text = Array.from({ length: 80 }, (_, i) => `w${i}`).join(' ');
+    const fine = await testServices({ MILVUS_COLLECTION: ctx.config.milvus.collection!, CHUNK_TOKENS: '20', CHUNK_OVERLAP_TOKENS: '0' }, { graphLabels: ctx.graphLabels });
+    try {
+      const a = await fine.services.ingest.ingestText({ text });
+      const b = await ctx.services.ingest.ingestText({ text });
+      expect(b.documentId).toBe(a.documentId);
+      expect(b.chunks.length).toBeLessThan(a.chunks.length);
+      const ids = (xs: { id: string }[]) => xs.map((x) => x.id).sort();
+      expect(ids(await ctx.services.vectors.list({ documentId: b.documentId }, 1000))).toEqual(ids(b.chunks));
+      const allIds = [...new Set([...a.chunks, ...b.chunks].map((c) => c.id))];
+      expect(ids(await ctx.services.graph.listItems(allIds))).toEqual(ids(b.chunks));
+      await ctx.services.ingest.delete(b.documentId);
+    } finally {
+      await fine.services.close();
+    }
+  });
+
   it('ingests images from base64 and finds them: image->image, text->image with a modality filter, item->similar', async () => {
     const red = await gql.exec(INGEST_IMAGE, { input: { base64: RED, caption: 'a red square', metadata: { color: 'red' } } });
     expect(red.errors).toBeUndefined();
