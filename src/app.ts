@@ -12,8 +12,11 @@ import express, { type ErrorRequestHandler } from 'express';
 import type { Context } from './context.js';
 import { makeFormatError } from './errors.js';
 import { healthReport } from './health.js';
-import { resolvers } from './resolvers/index.js';
-import { loadTypeDefs } from './schema.js';
+import { authorizationPlugin, createAuthenticator } from './http/auth.js';
+import { createRateLimiter, validationRules } from './http/limits.js';
+import { Metrics } from './http/metrics.js';
+import { attachSubscriptions } from './http/subscriptions.js';
+import { buildSchema } from './schema.js';
 import type { Services } from './services.js';
 
 export interface App {
@@ -28,15 +31,21 @@ export interface App {
  * Apollo Server 5 on an HTTP server we own (express), so a WebSocket endpoint can share the port.
  * Routes: POST/GET /graphql (Sandbox landing page in development), GET /healthz, GET /readyz.
  */
-export async function createApp(services: Services): Promise<App> {
+export async function createApp(services: Services, opts: { metrics?: Metrics } = {}): Promise<App> {
   const { config, log } = services;
   const app = express();
   const httpServer = http.createServer(app);
+  const auth = createAuthenticator(config);
+  const rateLimiter = createRateLimiter(config);
+  const metrics = opts.metrics ?? new Metrics();
 
+  const schema = buildSchema();
+  const subscriptions = attachSubscriptions(httpServer, schema, services);
   const apollo = new ApolloServer<Context>({
-    typeDefs: loadTypeDefs(),
-    resolvers,
+    schema,
     introspection: config.introspection,
+    validationRules: validationRules(config),
+    persistedQueries: config.persistedQueries ? {} : false,
     includeStacktraceInErrorResponses: false,
     formatError: makeFormatError({
       exposeInternal: config.exposeInternalErrors,
@@ -44,6 +53,9 @@ export async function createApp(services: Services): Promise<App> {
     }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
+      authorizationPlugin(),
+      metrics.plugin(),
       config.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : config.env === 'production'
@@ -57,6 +69,7 @@ export async function createApp(services: Services): Promise<App> {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  app.get('/metrics', metrics.handler());
   app.get('/readyz', async (_req, res) => {
     const report = await healthReport(services);
     const ready = report.services.every((s) => s.ok);
@@ -69,11 +82,14 @@ export async function createApp(services: Services): Promise<App> {
       context: async ({ req, res }) => {
         const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 128) || randomUUID();
         res.setHeader('x-request-id', requestId);
+        const principal = auth.authenticate(req.headers);
+        rateLimiter.take(principal);
         const controller = new AbortController();
         res.on('close', () => {
           if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
         });
-        return { requestId, services, signal: controller.signal };
+        const deadline = AbortSignal.timeout(config.requestLimits.timeoutMs);
+        return { requestId, services, principal, signal: AbortSignal.any([controller.signal, deadline]) };
       },
     }),
   );

@@ -65,6 +65,18 @@ const EnvSchema = z.object({
   SEARCH_MAX_TOP_K: int(1, 16_384).default(100),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 50mb').default('50mb'),
   SANDBOX: bool.optional(),
+  INTROSPECTION: bool.optional(),
+  API_KEYS: z.string().optional(),
+  MAX_QUERY_DEPTH: int(2, 100).default(12),
+  MAX_QUERY_COST: int(10, 10_000_000).default(20_000),
+  MAX_ALIASES: int(1, 1000).default(30),
+  RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(600),
+  REQUEST_TIMEOUT_MS: int(100, 600_000).default(60_000),
+  PERSISTED_QUERIES: bool.default(true),
+  SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+  CONVERSATION_MAX_TURNS: int(1, 1000).default(20),
+  CONVERSATION_TTL_MS: int(1000, 30 * 86_400_000).default(3_600_000),
+  CONVERSATION_MAX_COUNT: int(1, 10_000_000).default(10_000),
 
   GRAPH_MAX_DEPTH: int(1, 6).default(3),
   GRAPH_MAX_RESULTS: int(1, 100_000).default(1000),
@@ -93,7 +105,6 @@ const EnvSchema = z.object({
   ROUTER_CACHE_SIZE: int(0, 1_000_000).default(1000),
   ROUTER_CACHE_TTL_MS: int(0, 86_400_000).default(600_000),
   ROUTER_LLM_TIMEOUT_MS: int(100, 120_000).default(8000),
-  INTROSPECTION: bool.optional(),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -109,6 +120,18 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     sandbox: env.SANDBOX ?? dev,
     introspection: env.INTROSPECTION ?? dev,
     exposeInternalErrors: dev,
+    /** Raw API_KEYS value; parsed and validated by src/http/auth.ts. Unset = local development mode. */
+    apiKeys: env.API_KEYS,
+    requestLimits: {
+      maxDepth: env.MAX_QUERY_DEPTH,
+      maxCost: env.MAX_QUERY_COST,
+      maxAliases: env.MAX_ALIASES,
+      ratePerMinute: env.RATE_LIMIT_PER_MINUTE,
+      timeoutMs: env.REQUEST_TIMEOUT_MS,
+    },
+    persistedQueries: env.PERSISTED_QUERIES,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    conversations: { maxTurns: env.CONVERSATION_MAX_TURNS, ttlMs: env.CONVERSATION_TTL_MS, maxCount: env.CONVERSATION_MAX_COUNT },
     milvus: {
       address: env.MILVUS_ADDRESS,
       token: env.MILVUS_TOKEN,

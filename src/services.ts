@@ -7,6 +7,8 @@ import { GraphService } from './graph/service.js';
 import { LlmText2Cypher } from './graph/text2cypher.js';
 import type { Text2Cypher } from './graph/types.js';
 import { createLlm, type LlmClient } from './llm/client.js';
+import { meteredLlm } from './llm/metered.js';
+import { noTelemetry, type Telemetry } from './telemetry.js';
 import type { Embedder } from './embed/embedder.js';
 import { ImageLoader } from './ingest/images.js';
 import { SafeFetcher } from './ingest/safe-fetch.js';
@@ -39,6 +41,7 @@ export interface Services {
   router: Router;
   /** Undefined when no LLM is configured. */
   llm: LlmClient | undefined;
+  telemetry: Telemetry;
   /** Undefined when no web search provider is configured. */
   web: WebSearch | undefined;
   close(): Promise<void>;
@@ -53,6 +56,7 @@ export interface ServiceOverrides {
   text2cypher?: Text2Cypher;
   web?: WebSearch;
   router?: Router;
+  telemetry?: Telemetry;
   /** Node labels in Neo4j (tests use labels of their own). */
   graphLabels?: GraphLabels;
 }
@@ -72,6 +76,7 @@ export function collectionName(config: Config, modelId: string, dimension: numbe
  * dimension), so this can take a while on the first run when the model is downloaded.
  */
 export async function buildServices(config: Config, log: Logger, overrides: ServiceOverrides = {}): Promise<Services> {
+  const telemetry = overrides.telemetry ?? noTelemetry;
   const embedder = overrides.embedder ?? new ClipEmbedder(config.clip, log.child({ component: 'embedder' }));
   const model = await embedder.load();
   const vectors = overrides.vectors ?? MilvusVectorStore.connect(config.milvus, collectionName(config, model.id, model.dimension!));
@@ -88,13 +93,14 @@ export async function buildServices(config: Config, log: Logger, overrides: Serv
   // Constraints and indexes; if Neo4j is down now, the first graph operation creates them.
   await graph.init().catch((err: unknown) => log.warn('Neo4j schema not created at startup; will retry on first use', { err }));
   const search = new SearchService({ embedder, store: vectors, images, limits: config.limits });
-  const ingest = new IngestService({ embedder, store: vectors, graph, images, chunking: config.chunking, limits: config.limits, log });
+  const ingest = new IngestService({ embedder, store: vectors, graph, images, chunking: config.chunking, limits: config.limits, log, telemetry });
   const llm = overrides.llm ?? createLlm(config.llm);
+  const llmFor = (purpose: string) => (llm ? meteredLlm(llm, telemetry, purpose) : undefined);
   const text2cypher =
-    overrides.text2cypher ?? (llm ? new LlmText2Cypher({ llm, graph, timeoutMs: config.graph.cypherTimeoutMs, rowLimit: config.graph.cypherRowLimit }) : undefined);
+    overrides.text2cypher ?? (llm ? new LlmText2Cypher({ llm: llmFor('cypher')!, graph, timeoutMs: config.graph.cypherTimeoutMs, rowLimit: config.graph.cypherRowLimit }) : undefined);
   const graphs = new GraphService({ graph, vectors, config: config.graph, log, ...(text2cypher ? { text2cypher } : {}) });
   const web = overrides.web ?? createWebSearch(config.web);
-  const router = overrides.router ?? createRouter({ ...(llm ? { llm } : {}), config: config.router });
+  const router = overrides.router ?? createRouter({ ...(llm ? { llm: llmFor('router')! } : {}), config: config.router });
   const ask = new AskService({
     router,
     search,
@@ -102,11 +108,12 @@ export async function buildServices(config: Config, log: Logger, overrides: Serv
     vectors,
     graph,
     web,
-    reranker: llm && config.ask.rerank === 'auto' ? new LlmReranker(llm) : undefined,
-    answerer: llm ? new LlmAnswerer(llm) : new ExtractiveAnswerer(),
+    reranker: llm && config.ask.rerank === 'auto' ? new LlmReranker(llmFor('rerank')!) : undefined,
+    answerer: llm ? new LlmAnswerer(llmFor('answer')!) : new ExtractiveAnswerer(),
     config: config.ask,
     maxTopK: config.limits.searchMaxTopK,
     log: log.child({ component: 'ask' }),
+    telemetry,
   });
   return {
     config,
@@ -121,6 +128,7 @@ export async function buildServices(config: Config, log: Logger, overrides: Serv
     ask,
     router,
     llm,
+    telemetry,
     web,
     async close() {
       await Promise.allSettled([vectors.close(), graph.close()]);

@@ -13,7 +13,7 @@ export async function inProcess(services: Services) {
   const exec = async <T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>> => {
     const res = await app.apollo.executeOperation<T>(
       { query, variables },
-      { contextValue: { requestId: 'test', services, signal: new AbortController().signal } },
+      { contextValue: { requestId: 'test', services, principal: { keyId: null, roles: new Set(['read', 'write', 'admin'] as const), devMode: true }, signal: new AbortController().signal } },
     );
     assert(res.body.kind === 'single');
     return res.body.singleResult as GqlResult<T>;

@@ -12,6 +12,7 @@ import type { Answer, Answerer } from './answer.js';
 import { candidateKey, type Candidate, type Evidence, type EvidenceBody } from './evidence.js';
 import { reciprocalRankFusion, renumber } from './fusion.js';
 import type { Reranker } from './rerank.js';
+import type { Telemetry } from '../telemetry.js';
 
 export interface AskOptions {
   /** Force these routes (the router is not asked). */
@@ -71,6 +72,7 @@ export class AskService {
       config: Config['ask'];
       maxTopK: number;
       log: Logger;
+      telemetry?: Telemetry;
     },
   ) {}
 
@@ -104,6 +106,7 @@ export class AskService {
     const routeStart = performance.now();
     const decision = await this.route(q, { ...(opts.routes ? { routes: opts.routes } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
     stages.push({ stage: 'route', ms: performance.now() - routeStart, detail: `${decision.decidedBy}: ${decision.routes.map((r) => r.route).join(', ') || 'refused'}` });
+    this.deps.telemetry?.routeDecided(decision);
     warnings.push(...decision.warnings);
     if (decision.refusal) return { decision, evidence: [], warnings, stages };
 
@@ -111,6 +114,7 @@ export class AskService {
     const candidates: Candidate[] = [];
     let succeeded = 0;
     for (const r of results) {
+      this.deps.telemetry?.routeRetrieved(r.route, r.ms, r.error === null);
       stages.push({ stage: `retrieve:${r.route}`, ms: r.ms, detail: r.error ?? `${r.candidates.length} candidates` });
       if (r.error) warnings.push(`${r.route} route: ${r.error}`);
       else succeeded++;

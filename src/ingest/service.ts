@@ -4,6 +4,7 @@ import { chunkText } from '../embed/chunk.js';
 import type { Embedder } from '../embed/embedder.js';
 import { AppError, BadInputError, NotFoundError, PayloadTooLargeError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Telemetry } from '../telemetry.js';
 import { FIELD_LIMITS } from '../stores/milvus.js';
 import type { GraphItemWrite, GraphStore, GraphWriteInfo, ItemLink, ItemNode } from '../stores/graph-store.js';
 import type { VectorStore } from '../stores/vector-store.js';
@@ -73,6 +74,7 @@ export class IngestService {
       chunking: Config['chunking'];
       limits: Config['limits'];
       log: Logger;
+      telemetry?: Telemetry;
     },
   ) {}
 
@@ -288,6 +290,10 @@ export class IngestService {
         // source or metadata may stay in the vector store.
       },
     );
+    for (const modality of ['TEXT', 'IMAGE'] as const) {
+      const n = records.filter((r) => r.modality === modality).length;
+      if (n) this.deps.telemetry?.ingested(modality, n);
+    }
     const byId = new Map(records.map(({ vector: _v, ...item }) => [item.id, item as StoredItem]));
     return prepared.map((p) => (p.kind === 'text' ? p.records : [p.record]).map((r) => byId.get(r.id)!));
   }

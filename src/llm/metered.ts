@@ -1,0 +1,22 @@
+import type { Telemetry } from '../telemetry.js';
+import type { ChatRequest, ChatResponse, LlmClient } from './client.js';
+
+/** An LlmClient that reports each call (purpose, latency, tokens) to telemetry. */
+export function meteredLlm(llm: LlmClient, telemetry: Telemetry, purpose: string): LlmClient {
+  return {
+    get model() {
+      return llm.model;
+    },
+    async chat(req: ChatRequest): Promise<ChatResponse> {
+      const started = performance.now();
+      try {
+        const res = await llm.chat(req);
+        telemetry.llmCall(purpose, performance.now() - started, true, res.usage);
+        return res;
+      } catch (err) {
+        telemetry.llmCall(purpose, performance.now() - started, false);
+        throw err;
+      }
+    },
+  };
+}
