@@ -254,30 +254,30 @@ export class IngestService {
     const images = prepared.flatMap((p) => (p.kind === 'image' ? [p] : []));
     const info = await embedder.load();
     await store.ensureCollection(info.dimension!);
-    const [textVecs, imageVecs] = await Promise.all([
-      embedder.embedTexts(texts.map((r) => r.text)),
-      embedder.embedImages(images.map((p) => p.pixels)),
-    ]);
-    const vectorOf = new Map<string, Float32Array>();
-    texts.forEach((r, i) => vectorOf.set(r.id, textVecs[i]!));
-    images.forEach((p, i) => vectorOf.set(p.record.id, imageVecs[i]!));
+    // Embedding runs while the graph transaction does its part; the vector write waits for both.
+    const embedded = Promise.all([embedder.embedTexts(texts.map((r) => r.text)), embedder.embedImages(images.map((p) => p.pixels))]);
+    embedded.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
 
     // The same content twice in one call is one item (last wins).
     const all = [...new Map(prepared.flatMap((p) => (p.kind === 'text' ? p.records : [p.record])).map((r) => [r.id, r])).values()];
-    const records: ItemRecord[] = all.map((r) => ({ ...r, vector: vectorOf.get(r.id)! }));
-    const nodes: ItemNode[] = records.map((r) => ({ id: r.id, modality: r.modality, documentId: r.documentId, title: r.title, source: r.source, createdAt: r.createdAt }));
+    const nodes: ItemNode[] = all.map((r) => ({ id: r.id, modality: r.modality, documentId: r.documentId, title: r.title, source: r.source, createdAt: r.createdAt }));
     const links: ItemLink[] = prepared.flatMap((p) =>
       (p.kind === 'text' ? p.records : [p.record]).flatMap((r) => p.entityIds.map((entityId) => ({ itemId: r.id, entityId }))),
     );
     const documents = prepared.flatMap((p) => (p.kind === 'text' ? [{ documentId: p.documentId, keep: p.records.map((r) => r.id) }] : []));
+    let records: ItemRecord[] = [];
 
     let fresh: string[] = [];
     let removed: ItemRecord[] = [];
     await this.twoStoreWrite(
       { upsert: nodes, links, remove: [], documents },
       async ({ existing, stale }) => {
+        const [textVecs, imageVecs] = await embedded;
+        const vectorOf = new Map<string, Float32Array>();
+        texts.forEach((r, i) => vectorOf.set(r.id, textVecs[i]!));
+        images.forEach((p, i) => vectorOf.set(p.record.id, imageVecs[i]!));
         // Keep the first ingest time of items that already existed.
-        for (const r of records) r.createdAt = existing.get(r.id) ?? r.createdAt;
+        records = all.map((r) => ({ ...r, createdAt: existing.get(r.id) ?? r.createdAt, vector: vectorOf.get(r.id)! }));
         fresh = records.filter((r) => !existing.has(r.id)).map((r) => r.id);
         if (stale.length) removed = await this.snapshot(stale);
         await store.upsert(records);
