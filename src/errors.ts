@@ -20,6 +20,8 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** A time budget ran out. */
   TIMEOUT: 'TIMEOUT',
+  /** Too many requests for this API key (RATE_LIMIT_PER_MINUTE); HTTP 429 with retry-after. */
+  RATE_LIMITED: 'RATE_LIMITED',
   /** A bug or an unexpected failure; details are logged, not returned. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

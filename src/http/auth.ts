@@ -1,8 +1,41 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Config } from '../config.js';
+import {
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type OperationTypeNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { ConfigError, type Config } from '../config.js';
 import type { Context } from '../context.js';
+import { operationCostError } from './limits.js';
 
 export type Role = 'read' | 'write' | 'admin';
+
+/**
+ * THE role table. An operation needs the role of its type; a root field listed here needs that
+ * role instead (when it is higher). Root fields not listed follow their operation type.
+ */
+export const OPERATION_ROLES: Readonly<Record<OperationTypeNode, Role>> = {
+  query: 'read',
+  subscription: 'read',
+  mutation: 'write',
+};
+export const FIELD_ROLES: Readonly<Record<string, Role>> = {
+  'Mutation.deleteItem': 'admin',
+  'Mutation.deleteEntity': 'admin',
+};
+
+/** Roles are hierarchical: admin ⊃ write ⊃ read. */
+const RANK: Readonly<Record<Role, number>> = { read: 1, write: 2, admin: 3 };
+const ROLES_OF: Readonly<Record<Role, ReadonlySet<Role>>> = {
+  read: new Set<Role>(['read']),
+  write: new Set<Role>(['read', 'write']),
+  admin: new Set<Role>(['read', 'write', 'admin']),
+};
 
 /** Who is calling. In local development mode (no API_KEYS) every caller has every role. */
 export interface Principal {
@@ -12,14 +45,215 @@ export interface Principal {
   devMode: boolean;
 }
 
-const ALL_ROLES: ReadonlySet<Role> = new Set<Role>(['read', 'write', 'admin']);
+const ALL_ROLES: ReadonlySet<Role> = ROLES_OF.admin;
+const DEV_PRINCIPAL: Principal = Object.freeze({ keyId: null, roles: ALL_ROLES, devMode: true });
 
-/** SCAFFOLD (filled by the auth work): development mode only. */
-export function createAuthenticator(_config: Config): { devMode: boolean; authenticate(headers: Record<string, string | string[] | undefined>): Principal } {
-  return { devMode: true, authenticate: () => ({ keyId: null, roles: ALL_ROLES, devMode: true }) };
+export const MIN_KEY_LENGTH = 16;
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const KEY_RE = /^[\x21-\x7e]+$/; // printable ASCII, no spaces or commas inside an entry
+
+/** A parsed API_KEYS entry. Only the sha256 digest of the key is kept in memory. */
+export interface ApiKeyEntry {
+  name: string;
+  role: Role;
+  digest: Buffer;
 }
 
-/** SCAFFOLD (filled by the auth work): checks the roles an operation needs. */
+const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/**
+ * Parse API_KEYS: comma-separated `name:role:key`. Throws ConfigError naming API_KEYS and the bad
+ * entry (by position, and by name when the name itself is well-formed), never echoing a key.
+ * Returns [] when unset (development mode).
+ */
+export function parseApiKeys(raw: string | undefined): ApiKeyEntry[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const problems: string[] = [];
+  const entries: ApiKeyEntry[] = [];
+  const names = new Map<string, number>();
+  const digests = new Map<string, string>();
+  raw.split(',').forEach((part, i) => {
+    const text = part.trim();
+    if (text === '') return; // tolerate a trailing comma or blank entries
+    const first = text.indexOf(':');
+    const second = first < 0 ? -1 : text.indexOf(':', first + 1);
+    const maybeName = first < 0 ? '' : text.slice(0, first);
+    // Name the entry by its name only when that is a well-formed name (a bare key pasted without
+    // a name must not be echoed back).
+    const label = `entry ${i + 1}${NAME_RE.test(maybeName) ? ` ("${maybeName}")` : ''}`;
+    if (second < 0) {
+      problems.push(`API_KEYS: ${label} is not of the form name:role:key`);
+      return;
+    }
+    const name = maybeName;
+    const role = text.slice(first + 1, second);
+    const key = text.slice(second + 1);
+    if (!NAME_RE.test(name)) {
+      problems.push(`API_KEYS: ${label} has an invalid name (letters, digits, _ . - only, at most 64 characters)`);
+      return;
+    }
+    if (role !== 'read' && role !== 'write' && role !== 'admin') {
+      problems.push(`API_KEYS: ${label} has an unknown role; expected read, write or admin`);
+      return;
+    }
+    if (key.length < MIN_KEY_LENGTH) {
+      problems.push(`API_KEYS: ${label} has a key shorter than ${MIN_KEY_LENGTH} characters`);
+      return;
+    }
+    if (!KEY_RE.test(key)) {
+      problems.push(`API_KEYS: ${label} has a key with spaces or non-ASCII characters`);
+      return;
+    }
+    if (names.has(name)) {
+      problems.push(`API_KEYS: ${label} repeats the name of entry ${names.get(name)}; names must be unique`);
+      return;
+    }
+    const digest = sha256(key);
+    const hex = digest.toString('hex');
+    if (digests.has(hex)) {
+      problems.push(`API_KEYS: ${label} has the same key as "${digests.get(hex)}"; keys must be unique`);
+      return;
+    }
+    names.set(name, i + 1);
+    digests.set(hex, name);
+    entries.push({ name, role, digest });
+  });
+  if (problems.length) throw new ConfigError(problems);
+  if (entries.length === 0) throw new ConfigError(['API_KEYS: no entries; expected name:role:key[,name:role:key...] (unset it for development mode)']);
+  return entries;
+}
+
+type Headers = Record<string, string | string[] | undefined>;
+
+function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: {
+      code: 'UNAUTHENTICATED',
+      http: { status: 401, headers: new Map([['www-authenticate', 'Bearer']]) },
+    },
+  });
+}
+
+/** The key presented in `Authorization: Bearer <key>` or `x-api-key: <key>`, if any. */
+function presentedKey(headers: Headers): string | undefined {
+  const found: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (lower !== 'authorization' && lower !== 'x-api-key') continue;
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+      if (lower === 'x-api-key') {
+        if (v.trim()) found.push(v.trim());
+      } else {
+        const m = /^\s*bearer\s+(\S+)\s*$/i.exec(v);
+        if (!m) throw unauthenticated('The Authorization header must be "Bearer <API key>"');
+        found.push(m[1]!);
+      }
+    }
+  }
+  if (found.length === 0) return undefined;
+  if (new Set(found).size > 1) throw unauthenticated('Conflicting API keys in Authorization and x-api-key; send one');
+  return found[0];
+}
+
+/**
+ * Validates API_KEYS at startup (throws ConfigError). No API_KEYS = development mode: every
+ * caller gets every role. Otherwise `authenticate` throws a GraphQLError UNAUTHENTICATED (HTTP 401)
+ * for a missing or unknown key; keys are compared as sha256 digests with timingSafeEqual, against
+ * every entry (no early exit).
+ */
+export function createAuthenticator(config: Pick<Config, 'apiKeys'>): { devMode: boolean; authenticate(headers: Headers): Principal } {
+  const entries = parseApiKeys(config.apiKeys);
+  if (entries.length === 0) return { devMode: true, authenticate: () => DEV_PRINCIPAL };
+  const principals = new Map(entries.map((e) => [e.name, Object.freeze({ keyId: e.name, roles: ROLES_OF[e.role], devMode: false }) as Principal]));
+  return {
+    devMode: false,
+    authenticate(headers) {
+      const key = presentedKey(headers);
+      if (key === undefined) throw unauthenticated('An API key is required: send "Authorization: Bearer <key>" or "x-api-key: <key>"');
+      const digest = sha256(key);
+      let match: ApiKeyEntry | undefined;
+      for (const e of entries) {
+        if (timingSafeEqual(digest, e.digest) && !match) match = e;
+      }
+      if (!match) throw unauthenticated('The API key is not valid');
+      return principals.get(match.name)!;
+    },
+  };
+}
+
+export interface RoleNeed {
+  role: Role;
+  /** The root field that needs it, as Type.field. */
+  field: string;
+}
+
+const ROOT_TYPE: Readonly<Record<OperationTypeNode, string>> = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' };
+
+/**
+ * The role each root field of the operation needs (root fields reached through fragments and
+ * inline fragments count; @skip/@include are ignored, so a skipped field still needs its role).
+ */
+export function requiredRoles(operation: OperationDefinitionNode, fragments: Readonly<Record<string, FragmentDefinitionNode>>): RoleNeed[] {
+  const type = ROOT_TYPE[operation.operation];
+  const base = OPERATION_ROLES[operation.operation];
+  const needs = new Map<string, Role>();
+  const seen = new Set<string>();
+  const walk = (set: SelectionSetNode) => {
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) {
+        const field = `${type}.${sel.name.value}`;
+        const listed = FIELD_ROLES[field];
+        needs.set(field, listed && RANK[listed] > RANK[base] ? listed : base);
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        walk(sel.selectionSet);
+      } else {
+        const name = sel.name.value;
+        const frag = fragments[name];
+        if (frag && !seen.has(name)) {
+          seen.add(name);
+          walk(frag.selectionSet);
+        }
+      }
+    }
+  };
+  walk(operation.selectionSet);
+  return [...needs].map(([field, role]) => ({ field, role }));
+}
+
+/** The FORBIDDEN error for the first root field the principal lacks the role for, or null. */
+export function authorizeOperation(principal: Principal, operation: OperationDefinitionNode, document: DocumentNode): GraphQLError | null {
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
+  const missing = requiredRoles(operation, fragments)
+    .filter((n) => !principal.roles.has(n.role))
+    .sort((a, b) => RANK[b.role] - RANK[a.role]);
+  const first = missing[0];
+  if (!first) return null;
+  const fields = [...new Set(missing.filter((m) => m.role === first.role).map((m) => m.field))];
+  return new GraphQLError(
+    `The "${first.role}" role is needed for ${fields.join(', ')}; the API key "${principal.keyId ?? '(development)'}" does not have it`,
+    { extensions: { code: 'FORBIDDEN', requiredRole: first.role, fields, http: { status: 403 } } },
+  );
+}
+
+/**
+ * Checks, once the operation is known and before anything executes, that the principal has the
+ * roles the operation needs (FORBIDDEN, HTTP 403). It also re-checks the cost limit with the
+ * request's actual variable values (the validation rule only sees the document).
+ */
 export function authorizationPlugin(): ApolloServerPlugin<Context> {
-  return {};
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation(rc) {
+          const operation = rc.operation;
+          if (!operation) return; // unknown operationName: Apollo answers OPERATION_RESOLUTION_FAILURE
+          const denied = authorizeOperation(rc.contextValue.principal, operation, rc.document);
+          if (denied) throw denied;
+          const tooCostly = operationCostError(rc.schema, rc.document, operation, rc.request.variables ?? {}, rc.contextValue.services.config);
+          if (tooCostly) throw tooCostly;
+        },
+      };
+    },
+  };
 }

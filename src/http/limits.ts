@@ -1,13 +1,368 @@
-import type { ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  valueFromASTUntyped,
+  type ASTVisitor,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLInputObjectType,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type GraphQLType,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+  type ValueNode,
+} from 'graphql';
 import type { Config } from '../config.js';
 import type { Principal } from './auth.js';
 
-/** SCAFFOLD (filled by the limits work): depth, cost and alias limits as validation rules. */
-export function validationRules(_config: Config): ValidationRule[] {
-  return [];
+/**
+ * Query limits, as GraphQL validation rules (Apollo answers their errors with HTTP 400 and code
+ * GRAPHQL_VALIDATION_FAILED; `extensions.limit` names the limit, `max` and `actual` give values):
+ *  - depth: field nesting, through fragments, at most MAX_QUERY_DEPTH. The subtrees of the
+ *    introspection fields __schema/__type have their own, higher cap (INTROSPECTION_MAX_DEPTH), so
+ *    the standard introspection query from Sandbox and codegen passes;
+ *  - aliases: aliased field selections (fragments expanded) at most MAX_ALIASES, and field
+ *    selections overall (fragments expanded) at most MAX_SELECTIONS: alias and duplication bombs;
+ *  - cost: every field costs 1 × the multiplier it sits under; a field with a `topK` or `limit`
+ *    argument (direct, or a field of an input-object argument such as `search(input: {topK})`)
+ *    multiplies its subtree by that value (its schema default when absent, else 10; capped at the
+ *    largest value resolvers accept, see multiplierCap). At most MAX_QUERY_COST. Variable values
+ *    are unknown at validation time (their declared default, else the schema default, else 10 is
+ *    used), so `operationCostError` re-checks with the real values once the operation is resolved
+ *    (called from the authorization plugin, and from the WebSocket endpoint).
+ */
+
+/** Field selections (after expanding fragments) one operation may make. */
+export const MAX_SELECTIONS = 1000;
+/** Depth cap inside __schema / __type (graphql-js's getIntrospectionQuery() is 15 deep). */
+export const INTROSPECTION_MAX_DEPTH = 20;
+/** Multiplier of a topK/limit field whose value is unknown and has no schema default. */
+export const DEFAULT_LIST_SIZE = 10;
+const MULTIPLIER_ARGS = new Set(['topK', 'limit']);
+const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
+
+// Schema types are inspected by shape and Symbol.toStringTag rather than with graphql's
+// isObjectType()/getNamedType() (instanceof checks): under vitest, Apollo and @graphql-tools load
+// graphql's CJS build while our sources get its ESM build, and instanceof fails across the two.
+const tag = (t: unknown) => Object.prototype.toString.call(t);
+const namedType = (t: GraphQLType): GraphQLNamedType => {
+  let cur: GraphQLType = t;
+  while ('ofType' in cur && cur.ofType) cur = cur.ofType as GraphQLType;
+  return cur as GraphQLNamedType;
+};
+const fieldsOf = (t: GraphQLNamedType | undefined): Record<string, GraphQLField<unknown, unknown>> | undefined =>
+  t && (tag(t) === '[object GraphQLObjectType]' || tag(t) === '[object GraphQLInterfaceType]') ? (t as { getFields(): Record<string, GraphQLField<unknown, unknown>> }).getFields() : undefined;
+const asInputObject = (t: GraphQLNamedType): GraphQLInputObjectType | undefined => (tag(t) === '[object GraphQLInputObjectType]' ? (t as GraphQLInputObjectType) : undefined);
+
+export interface OperationMeasure {
+  /** Deepest field nesting outside introspection (root fields are depth 1). */
+  depth: number;
+  /** Deepest nesting inside __schema/__type, counted from that field. */
+  introspectionDepth: number;
+  aliases: number;
+  selections: number;
+  cost: number;
 }
 
-/** SCAFFOLD (filled by the limits work): per-key rate limit; throws when a key is over its rate. */
-export function createRateLimiter(_config: Config): { take(principal: Principal): void } {
-  return { take: () => undefined };
+interface SetMeasure {
+  depth: number;
+  introspectionDepth: number;
+  aliases: number;
+  selections: number;
+  /** Cost at multiplier 1 (cost is linear in the multiplier, so fragments are measured once). */
+  cost: number;
+}
+
+const EMPTY: SetMeasure = { depth: 0, introspectionDepth: 0, aliases: 0, selections: 0, cost: 0 };
+
+/**
+ * Measure one operation. Fragments are measured once each (memoised) and cycles contribute nothing,
+ * so the work is linear in the document size even for fragment fan-out bombs. With `variables`
+ * undefined (validation time) variable values are not known; see the module comment.
+ */
+export function measureOperation(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  variables?: Readonly<Record<string, unknown>>,
+  maxMultiplier = Number.POSITIVE_INFINITY,
+): OperationMeasure {
+  const memo = new Map<string, SetMeasure>();
+  const inProgress = new Set<string>();
+  const varDefaults = new Map<string, unknown>();
+  for (const def of operation.variableDefinitions ?? []) {
+    if (def.defaultValue) varDefaults.set(def.variable.name.value, valueFromASTUntyped(def.defaultValue));
+  }
+  const variableValue = (name: string): unknown => (variables && name in variables ? variables[name] : varDefaults.get(name));
+
+  const valueOf = (node: ValueNode): unknown => {
+    if (node.kind === Kind.VARIABLE) return variableValue(node.name.value);
+    if (node.kind === Kind.OBJECT) return Object.fromEntries(node.fields.map((f) => [f.name.value, valueOf(f.value)]));
+    if (node.kind === Kind.LIST) return node.values.map(valueOf);
+    return valueFromASTUntyped(node);
+  };
+
+  const multiplierOf = (node: FieldNode, def: GraphQLField<unknown, unknown> | undefined): number => {
+    // A direct topK/limit argument...
+    for (const name of MULTIPLIER_ARGS) {
+      const given = node.arguments?.find((a) => a.name.value === name);
+      const argDef = def?.args.find((a) => a.name === name);
+      if (given || argDef) return Math.min(maxMultiplier, toSize(given ? valueOf(given.value) : undefined, argDef?.defaultValue));
+    }
+    // ...or a topK/limit field of an input-object argument (search(input: {topK}), ask(question, options: {topK})).
+    for (const argDef of def?.args ?? []) {
+      const inputType = asInputObject(namedType(argDef.type));
+      if (!inputType) continue;
+      const fieldName = [...MULTIPLIER_ARGS].find((n) => n in inputType.getFields());
+      if (!fieldName) continue;
+      const given = node.arguments?.find((a) => a.name.value === argDef.name);
+      const obj = given ? valueOf(given.value) : argDef.defaultValue;
+      const inner = obj && typeof obj === 'object' ? (obj as Record<string, unknown>)[fieldName] : undefined;
+      return Math.min(maxMultiplier, toSize(inner, inputType.getFields()[fieldName]!.defaultValue));
+    }
+    return 1;
+  };
+
+  const measureSet = (set: SelectionSetNode, parent: GraphQLNamedType | undefined, inIntrospection: boolean): SetMeasure => {
+    const m = { ...EMPTY };
+    for (const sel of set.selections) {
+      let child: SetMeasure;
+      if (sel.kind === Kind.FIELD) {
+        const name = sel.name.value;
+        const def = fieldsOf(parent)?.[name];
+        const type = name === '__schema' ? schema.getType('__Schema') : name === '__type' ? schema.getType('__Type') : def ? namedType(def.type) : undefined;
+        const intro = inIntrospection || INTROSPECTION_FIELDS.has(name);
+        const sub = sel.selectionSet ? measureSet(sel.selectionSet, type ?? undefined, intro) : EMPTY;
+        const mult = sel.selectionSet ? multiplierOf(sel, def) : 1;
+        child = {
+          depth: intro ? 0 : 1 + sub.depth,
+          introspectionDepth: intro ? 1 + sub.introspectionDepth : sub.introspectionDepth,
+          aliases: (sel.alias ? 1 : 0) + sub.aliases,
+          selections: 1 + sub.selections,
+          cost: 1 + mult * sub.cost,
+        };
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        const type = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : parent;
+        child = measureSet(sel.selectionSet, type ?? undefined, inIntrospection);
+      } else {
+        const name = sel.name.value;
+        const frag = fragments.get(name);
+        if (!frag || inProgress.has(name)) continue; // unknown or cyclic: reported by the standard rules
+        let fm = memo.get(name);
+        if (!fm) {
+          inProgress.add(name);
+          fm = measureSet(frag.selectionSet, schema.getType(frag.typeCondition.name.value) ?? undefined, false);
+          inProgress.delete(name);
+          memo.set(name, fm);
+        }
+        // A fragment measured outside introspection has depth 0 there; inside, its depth is introspection depth.
+        child = inIntrospection ? { ...fm, depth: 0, introspectionDepth: Math.max(fm.depth, fm.introspectionDepth) } : fm;
+      }
+      m.depth = Math.max(m.depth, child.depth);
+      m.introspectionDepth = Math.max(m.introspectionDepth, child.introspectionDepth);
+      m.aliases += child.aliases;
+      m.selections += child.selections;
+      m.cost += child.cost;
+    }
+    return m;
+  };
+
+  const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  const m = measureSet(operation.selectionSet, root ?? undefined, false);
+  return { depth: m.depth, introspectionDepth: m.introspectionDepth, aliases: m.aliases, selections: m.selections, cost: m.cost };
+}
+
+type LimitsConfig = Pick<Config, 'requestLimits'> & Partial<Pick<Config, 'limits' | 'graph'>>;
+
+/**
+ * The largest multiplier a topK/limit can contribute: the largest value the resolvers accept
+ * (SEARCH_MAX_TOP_K, GRAPH_MAX_RESULTS). A larger value is refused by its resolver with an error
+ * naming that bound, so the cost rule does not pre-empt that clearer message; nested lists still
+ * multiply.
+ */
+export function multiplierCap(config: LimitsConfig): number {
+  const caps = [config.limits?.searchMaxTopK, config.graph?.maxResults].filter((n): n is number => typeof n === 'number');
+  return caps.length ? Math.max(...caps) : Number.POSITIVE_INFINITY;
+}
+
+/** A topK/limit value as a multiplier: a positive integer; unknown -> the schema default, else 10. */
+function toSize(value: unknown, schemaDefault: unknown): number {
+  const v = typeof value === 'number' && Number.isFinite(value) ? value : typeof schemaDefault === 'number' ? schemaDefault : DEFAULT_LIST_SIZE;
+  return Math.max(1, Math.floor(v));
+}
+
+function limitError(message: string, limit: string, max: number, actual: number, nodes?: OperationDefinitionNode): GraphQLError {
+  return new GraphQLError(message, { nodes, extensions: { limit, max, actual } });
+}
+
+const fmt = (n: number) => (Number.isFinite(n) ? String(n) : 'more than 1e308');
+
+/** Measure every operation of a document once per validation (the three rules share it). */
+function measuresOf(context: ValidationContext, cache: WeakMap<DocumentNode, { op: OperationDefinitionNode; m: OperationMeasure }[]>, maxMultiplier: number) {
+  const doc = context.getDocument();
+  let result = cache.get(doc);
+  if (!result) {
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    for (const def of doc.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+    result = doc.definitions
+      .filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)
+      .map((op) => ({ op, m: measureOperation(context.getSchema(), op, fragments, undefined, maxMultiplier) }));
+    cache.set(doc, result);
+  }
+  return result;
+}
+
+const opLabel = (op: OperationDefinitionNode) => (op.name ? `Operation "${op.name.value}"` : 'The operation');
+
+/** Depth, alias/selection and cost limits (see the module comment). */
+export function validationRules(config: LimitsConfig): ValidationRule[] {
+  const { maxDepth, maxAliases, maxCost } = config.requestLimits;
+  const maxMultiplier = multiplierCap(config);
+  const cache = new WeakMap<DocumentNode, { op: OperationDefinitionNode; m: OperationMeasure }[]>();
+  const rule =
+    (check: (op: OperationDefinitionNode, m: OperationMeasure) => GraphQLError | null): ValidationRule =>
+    (context: ValidationContext): ASTVisitor => ({
+      Document() {
+        for (const { op, m } of measuresOf(context, cache, maxMultiplier)) {
+          const err = check(op, m);
+          if (err) context.reportError(err);
+        }
+        return false;
+      },
+    });
+  const depthRule = rule((op, m) => {
+    if (m.depth > maxDepth) {
+      return limitError(`${opLabel(op)} is nested ${m.depth} fields deep; the limit is ${maxDepth} (MAX_QUERY_DEPTH)`, 'MAX_QUERY_DEPTH', maxDepth, m.depth, op);
+    }
+    if (m.introspectionDepth > INTROSPECTION_MAX_DEPTH) {
+      return limitError(
+        `${opLabel(op)} nests introspection ${m.introspectionDepth} fields deep; the limit is ${INTROSPECTION_MAX_DEPTH}`,
+        'INTROSPECTION_MAX_DEPTH',
+        INTROSPECTION_MAX_DEPTH,
+        m.introspectionDepth,
+        op,
+      );
+    }
+    return null;
+  });
+  const aliasRule = rule((op, m) => {
+    if (m.aliases > maxAliases) {
+      return limitError(`${opLabel(op)} uses ${m.aliases} aliases; the limit is ${maxAliases} (MAX_ALIASES)`, 'MAX_ALIASES', maxAliases, m.aliases, op);
+    }
+    if (m.selections > MAX_SELECTIONS) {
+      return limitError(
+        `${opLabel(op)} selects ${m.selections} fields (fragments expanded); the limit is ${MAX_SELECTIONS} (MAX_SELECTIONS)`,
+        'MAX_SELECTIONS',
+        MAX_SELECTIONS,
+        m.selections,
+        op,
+      );
+    }
+    return null;
+  });
+  const costRule = rule((op, m) => costError(op, m.cost, maxCost));
+  return [depthRule, aliasRule, costRule];
+}
+
+function costError(op: OperationDefinitionNode, cost: number, maxCost: number): GraphQLError | null {
+  if (cost <= maxCost) return null;
+  return limitError(
+    `${opLabel(op)} has an estimated cost of ${fmt(cost)}; the limit is ${maxCost} (MAX_QUERY_COST). Lower topK/limit arguments or select fewer fields`,
+    'MAX_QUERY_COST',
+    maxCost,
+    Number.isFinite(cost) ? cost : Number.MAX_VALUE,
+    op,
+  );
+}
+
+/**
+ * The cost check again, with the request's variable values (a `topK: $k` is only known now).
+ * Returns a GRAPHQL_VALIDATION_FAILED error (HTTP 400) like the validation rule, or null.
+ */
+export function operationCostError(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>>,
+  /** The config (preferred: applies multiplierCap), or just MAX_QUERY_COST. */
+  config: LimitsConfig | number,
+): GraphQLError | null {
+  if (!operation.variableDefinitions?.length) return null; // already checked exactly by the validation rule
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  const [maxCost, cap] = typeof config === 'number' ? [config, Number.POSITIVE_INFINITY] : [config.requestLimits.maxCost, multiplierCap(config)];
+  const err = costError(operation, measureOperation(schema, operation, fragments, variables, cap).cost, maxCost);
+  if (!err) return null;
+  return new GraphQLError(err.message, {
+    nodes: operation,
+    extensions: { ...err.extensions, code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+  });
+}
+
+export interface RateLimiter {
+  take(principal: Principal): void;
+  /** Buckets currently held (for tests and metrics). */
+  readonly size: number;
+}
+
+/** Buckets idle longer than this (and so full again) are dropped; also a hard cap on their number. */
+const MAX_BUCKETS = 10_000;
+
+/**
+ * A token bucket per API key (keyId): capacity RATE_LIMIT_PER_MINUTE, refilled continuously at
+ * that rate per minute, one token per HTTP request. In development mode (keyId null) all callers
+ * share one bucket. RATE_LIMIT_PER_MINUTE=0 = unlimited. Over the limit -> GraphQLError
+ * RATE_LIMITED with HTTP 429 and a retry-after header (seconds). Buckets that have refilled
+ * completely are indistinguishable from new ones and are swept, so memory stays bounded.
+ */
+export function createRateLimiter(config: Pick<Config, 'requestLimits'>, opts: { now?: () => number } = {}): RateLimiter {
+  const perMinute = config.requestLimits.ratePerMinute;
+  const now = opts.now ?? (() => performance.now());
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  if (perMinute <= 0) return { take: () => undefined, size: 0 };
+  const perMs = perMinute / 60_000;
+  const fullAfterMs = perMinute / perMs; // 60 s: an untouched bucket is full again
+  let lastSweep = now();
+
+  const sweep = (t: number) => {
+    lastSweep = t;
+    for (const [id, b] of buckets) if (t - b.at >= fullAfterMs) buckets.delete(id);
+    // Still too many (cannot happen with a fixed key list, but keep the bound): drop the oldest.
+    if (buckets.size > MAX_BUCKETS) {
+      for (const id of [...buckets.keys()].slice(0, buckets.size - MAX_BUCKETS)) buckets.delete(id);
+    }
+  };
+
+  return {
+    get size() {
+      return buckets.size;
+    },
+    take(principal) {
+      const t = now();
+      if (t - lastSweep >= fullAfterMs || buckets.size > MAX_BUCKETS) sweep(t);
+      const id = principal.keyId ?? '';
+      const b = buckets.get(id) ?? { tokens: perMinute, at: t };
+      b.tokens = Math.min(perMinute, b.tokens + (t - b.at) * perMs);
+      b.at = t;
+      buckets.delete(id); // re-insert: Map order = least recently used first
+      buckets.set(id, b);
+      if (b.tokens >= 1) {
+        b.tokens -= 1;
+        return;
+      }
+      const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000));
+      throw new GraphQLError(`Rate limit of ${perMinute} requests per minute exceeded (RATE_LIMIT_PER_MINUTE); retry after ${retryAfter} s`, {
+        extensions: {
+          code: 'RATE_LIMITED',
+          retryAfterSeconds: retryAfter,
+          http: { status: 429, headers: new Map([['retry-after', String(retryAfter)]]) },
+        },
+      });
+    },
+  };
 }
