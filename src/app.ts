@@ -52,7 +52,7 @@ export async function createApp(services: Services, opts: { metrics?: Metrics } 
       onUnexpected: (err) => log.error('unexpected error in a resolver', { err }),
     }),
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
       authorizationPlugin(),
       metrics.plugin(),
@@ -72,8 +72,7 @@ export async function createApp(services: Services, opts: { metrics?: Metrics } 
   app.get('/metrics', metrics.handler());
   app.get('/readyz', async (_req, res) => {
     const report = await healthReport(services);
-    const ready = report.services.every((s) => s.ok);
-    res.status(ready ? 200 : 503).json(report);
+    res.status(report.ready ? 200 : 503).json(report);
   });
   app.use(
     '/graphql',

@@ -1,13 +1,122 @@
-import type { HealthReport } from './domain.js';
+import type { Config } from './config.js';
+import type { HealthReport, ServiceHealth } from './domain.js';
 import type { Embedder } from './embed/embedder.js';
+import type { LlmClient } from './llm/client.js';
 import type { GraphStore } from './stores/graph-store.js';
 import type { VectorStore } from './stores/vector-store.js';
+import type { WebSearch } from './stores/web-search.js';
 
 export const VERSION = '0.1.0';
 
-export async function healthReport(deps: { embedder: Embedder; vectors: VectorStore; graph: GraphStore }): Promise<HealthReport> {
-  const services = await Promise.all([deps.vectors.health(), deps.graph.health()]);
+/** Dependencies without which the service cannot answer: /readyz is 503 while one of them is down. */
+export const REQUIRED_SERVICES: readonly string[] = ['milvus', 'neo4j'];
+
+/** A probe that has not answered within this is reported down (the probe itself keeps running). */
+export const PROBE_TIMEOUT_MS = 3000;
+/**
+ * The web provider's only health check is a real search (a billed API call for Tavily/Brave), so its
+ * result is reused for this long instead of being repeated on every readiness probe.
+ */
+export const WEB_HEALTH_TTL_MS = 60_000;
+
+/**
+ * One dependency in the report. GraphQL's ServiceHealth exposes name/ok/target/latencyMs/error;
+ * /readyz (JSON) also shows `status` and `required`.
+ *   status  up: a live probe answered; down: it failed or timed out;
+ *           configured: set up but not probed (the LLM: LlmClient offers no cheap call, and a chat
+ *           completion per probe would cost tokens), so `ok` only means "configured".
+ */
+export interface DependencyHealth extends ServiceHealth {
+  status: 'up' | 'down' | 'configured';
+  required: boolean;
+}
+
+export interface ReadinessReport extends HealthReport {
+  services: DependencyHealth[];
+  /** Every required dependency (REQUIRED_SERVICES) is up. What /readyz answers 200/503 on. */
+  ready: boolean;
+}
+
+export interface HealthDeps {
+  embedder: Embedder;
+  vectors: VectorStore;
+  graph: GraphStore;
+  llm?: LlmClient | undefined;
+  web?: WebSearch | undefined;
+  config?: Pick<Config, 'llm'>;
+}
+
+const webCache = new WeakMap<WebSearch, { at: number; health: Promise<ServiceHealth> }>();
+
+/**
+ * The one health picture, used by both GET /readyz and the GraphQL `health` query: Milvus and Neo4j
+ * (live probes, required), the LLM when configured (not probed, see DependencyHealth) and the web
+ * search provider when configured (live search, cached WEB_HEALTH_TTL_MS). Every probe is bounded
+ * by PROBE_TIMEOUT_MS. status is OK only when everything is up and the embedding model is a real one.
+ */
+export async function healthReport(deps: HealthDeps): Promise<ReadinessReport> {
+  const probes: Promise<DependencyHealth>[] = [
+    probe('milvus', deps.vectors.health(), true, 'unknown'),
+    probe('neo4j', deps.graph.health(), true, 'unknown'),
+  ];
+  if (deps.llm) probes.push(Promise.resolve(llmHealth(deps.llm, deps.config)));
+  if (deps.web) probes.push(probe('web', cachedWebHealth(deps.web), false, deps.web.provider));
+  const services = await Promise.all(probes);
   const model = deps.embedder.info();
+  const ready = isReady(services);
   const ok = services.every((s) => s.ok) && model.loaded && model.meaningful;
-  return { status: ok ? 'OK' : 'DEGRADED', version: VERSION, model, services };
+  return { status: ok ? 'OK' : 'DEGRADED', version: VERSION, model, services, ready };
+}
+
+/** True when every required dependency in the list is up (and all of them are present). */
+export function isReady(services: readonly ServiceHealth[]): boolean {
+  return REQUIRED_SERVICES.every((name) => services.some((s) => s.name === name && s.ok));
+}
+
+async function probe(name: string, check: Promise<ServiceHealth>, required: boolean, target: string): Promise<DependencyHealth> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<ServiceHealth>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ name, ok: false, target, latencyMs: performance.now() - started, error: `no answer within ${PROBE_TIMEOUT_MS} ms` }),
+      PROBE_TIMEOUT_MS,
+    );
+  });
+  try {
+    const h = await Promise.race([
+      check.catch((err: unknown): ServiceHealth => ({ name, ok: false, target, latencyMs: performance.now() - started, error: err instanceof Error ? err.message : String(err) })),
+      timeout,
+    ]);
+    return { ...h, latencyMs: h.latencyMs === null ? null : Math.round(h.latencyMs * 10) / 10, status: h.ok ? 'up' : 'down', required };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function cachedWebHealth(web: WebSearch): Promise<ServiceHealth> {
+  const now = Date.now();
+  const hit = webCache.get(web);
+  if (hit && now - hit.at < WEB_HEALTH_TTL_MS) return hit.health;
+  const health = web.health();
+  webCache.set(web, { at: now, health });
+  // A failed probe is not cached for long: retry on the next readiness call after a short pause.
+  void health.then((h) => {
+    if (!h.ok && webCache.get(web)?.health === health) webCache.set(web, { at: Date.now() - WEB_HEALTH_TTL_MS + 5000, health });
+  });
+  return health;
+}
+
+function llmHealth(llm: LlmClient, config: Pick<Config, 'llm'> | undefined): DependencyHealth {
+  return { name: 'llm', ok: true, target: safeTarget(config?.llm?.baseUrl, llm.model), latencyMs: null, error: null, status: 'configured', required: false };
+}
+
+/** origin + path of the base URL (no user:password, no query string that might hold a key) and the model. */
+function safeTarget(baseUrl: string | undefined, model: string): string {
+  if (!baseUrl) return `model ${model}`;
+  try {
+    const u = new URL(baseUrl);
+    return `${u.origin}${u.pathname.replace(/\/$/, '')} (model ${model})`;
+  } catch {
+    return `model ${model}`;
+  }
 }

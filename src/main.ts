@@ -1,9 +1,25 @@
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { Metrics } from './http/metrics.js';
 import { createLogger } from './logger.js';
 import { buildServices } from './services.js';
 
-/** Entry point: parse config once, build services, serve; stop cleanly on SIGINT/SIGTERM. */
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/**
+ * Signals that arrive this soon after the first one are duplicates of it, not a request to force:
+ * under `npm start` one Ctrl-C reaches node from the terminal, from npm and from scripts/start.sh's
+ * trap within a few milliseconds.
+ */
+const DUPLICATE_SIGNAL_MS = 1000;
+/** Closing the Milvus/Neo4j drivers gets at most this long after the HTTP drain. */
+const CLOSE_DRIVERS_MS = 5000;
+
+/**
+ * Entry point: parse config once, build services, serve. On SIGINT/SIGTERM: stop accepting
+ * connections, let in-flight requests and subscriptions finish for up to SHUTDOWN_GRACE_MS (then
+ * cut the remaining connections), close the store drivers and exit 0. A second signal (more than
+ * DUPLICATE_SIGNAL_MS after the first) exits immediately with code 1.
+ */
 async function main(): Promise<void> {
   let config;
   try {
@@ -16,33 +32,78 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel, { service: 'knowledge-graphql' });
-  const services = await buildServices(config, log);
+  const metrics = new Metrics();
+  const services = await buildServices(config, log, { telemetry: metrics.telemetry });
   const model = services.embedder.info();
   if (!model.meaningful) {
     process.stderr.write(`\n  WARNING: ${model.warning}\n\n`);
   }
-  const app = await createApp(services);
+
+  // Apollo Server installs its own SIGINT/SIGTERM handlers outside NODE_ENV=test (stop(), then
+  // re-raise the signal). This process owns its shutdown: remove the ones added by createApp.
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const app = await createApp(services, { metrics });
+  for (const s of SIGNALS) {
+    for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+  }
+
   const url = await app.listen();
   const health = await Promise.all([services.vectors.health(), services.graph.health()]);
   for (const h of health) {
     if (!h.ok) log.warn(`${h.name} is not reachable at ${h.target}: ${h.error}`, { event: 'startup.dependency_down', service: h.name });
   }
-  log.info(`GraphQL ready at ${url}`, { event: 'startup.ready', url, model: model.id, collection: services.vectors.collection });
+  log.info(`GraphQL ready at ${url}`, { event: 'startup.ready', url, model: model.id, collection: services.vectors.collection, metrics: url.replace(/\/graphql$/, '/metrics') });
   if (config.sandbox) process.stderr.write(`\n  Apollo Sandbox: ${url.replace('//127.0.0.1:', '//localhost:')}\n\n`);
 
-  let stopping = false;
+  const graceMs = config.shutdownGraceMs;
+  let firstSignalAt = 0;
   const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info('shutting down', { event: 'shutdown', signal });
-    const force = setTimeout(() => process.exit(1), 15_000).unref();
-    await app.stop();
-    await services.close();
-    clearTimeout(force);
+    if (firstSignalAt) {
+      if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
+      log.warn('second signal: exiting now without waiting for the drain', { event: 'shutdown.forced', signal });
+      process.exit(1);
+    }
+    firstSignalAt = Date.now();
+    const started = performance.now();
+    log.info('shutting down: no new connections, draining in-flight requests', { event: 'shutdown.start', signal, graceMs });
+    // Last resort if something below hangs past every bound.
+    setTimeout(() => {
+      log.error('shutdown did not finish in time: exiting', { event: 'shutdown.timeout' });
+      process.exit(1);
+    }, graceMs + CLOSE_DRIVERS_MS + 5000).unref();
+
+    // apollo.stop(): the drain plugin closes the listener, ends idle keep-alive sockets and waits for
+    // in-flight requests; the subscriptions' dispose runs in the same drain phase. After the grace
+    // period, whatever is still open is cut.
+    let cut = false;
+    const graceTimer = setTimeout(() => {
+      cut = true;
+      log.warn('grace period over: closing the remaining connections', { event: 'shutdown.grace_expired', graceMs });
+      app.httpServer.closeAllConnections();
+    }, graceMs);
+    try {
+      await app.stop();
+    } catch (err) {
+      log.error('error while stopping the HTTP server', { event: 'shutdown.error', err });
+    } finally {
+      clearTimeout(graceTimer);
+    }
+    const drainedMs = Math.round(performance.now() - started);
+
+    let driversClosed = true;
+    await Promise.race([
+      services.close(),
+      new Promise<void>((resolve) =>
+        setTimeout(() => {
+          driversClosed = false;
+          resolve();
+        }, CLOSE_DRIVERS_MS).unref(),
+      ),
+    ]);
+    log.info('stopped', { event: 'shutdown.done', signal, drainedMs, connectionsCut: cut, driversClosed, totalMs: Math.round(performance.now() - started) });
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  for (const s of SIGNALS) process.on(s, () => void stop(s));
 }
 
 main().catch((err: unknown) => {

@@ -1,5 +1,7 @@
 import type { Config } from './config.js';
 import { ExtractiveAnswerer, LlmAnswerer } from './ask/answer.js';
+import { HeuristicCondenser, LlmCondenser } from './ask/condense.js';
+import { createConversationStore, type ConversationStore } from './ask/conversations.js';
 import { LlmReranker } from './ask/rerank.js';
 import { AskService } from './ask/service.js';
 import { ClipEmbedder } from './embed/clip.js';
@@ -38,6 +40,8 @@ export interface Services {
   search: SearchService;
   graphs: GraphService;
   ask: AskService;
+  /** Conversation turns (in-process memory: lost on restart, not shared between instances). */
+  conversations: ConversationStore;
   router: Router;
   /** Undefined when no LLM is configured. */
   llm: LlmClient | undefined;
@@ -57,6 +61,8 @@ export interface ServiceOverrides {
   web?: WebSearch;
   router?: Router;
   telemetry?: Telemetry;
+  /** Where conversations are kept (default: in this process's memory). */
+  conversations?: ConversationStore;
   /** Node labels in Neo4j (tests use labels of their own). */
   graphLabels?: GraphLabels;
 }
@@ -101,6 +107,9 @@ export async function buildServices(config: Config, log: Logger, overrides: Serv
   const graphs = new GraphService({ graph, vectors, config: config.graph, log, ...(text2cypher ? { text2cypher } : {}) });
   const web = overrides.web ?? createWebSearch(config.web);
   const router = overrides.router ?? createRouter({ ...(llm ? { llm: llmFor('router')! } : {}), config: config.router });
+  const conversations = overrides.conversations ?? createConversationStore(config.conversations);
+  // The heuristic finds the referent of a follow-up among the graph's entities (else capitalised phrases).
+  const heuristic = new HeuristicCondenser(async (text) => (await graphs.linkEntities(text, 3)).map((h) => h.entity.name));
   const ask = new AskService({
     router,
     search,
@@ -110,6 +119,9 @@ export async function buildServices(config: Config, log: Logger, overrides: Serv
     web,
     reranker: llm && config.ask.rerank === 'auto' ? new LlmReranker(llmFor('rerank')!) : undefined,
     answerer: llm ? new LlmAnswerer(llmFor('answer')!) : new ExtractiveAnswerer(),
+    condenser: llm ? new LlmCondenser(llmFor('condense')!, heuristic) : heuristic,
+    conversations,
+    maxTurns: config.conversations.maxTurns,
     config: config.ask,
     maxTopK: config.limits.searchMaxTopK,
     log: log.child({ component: 'ask' }),
@@ -126,6 +138,7 @@ export async function buildServices(config: Config, log: Logger, overrides: Serv
     search,
     graphs,
     ask,
+    conversations,
     router,
     llm,
     telemetry,

@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { StoredItem as StoredItemModel, SearchHitModel as SearchHitModelModel, HealthReport as HealthReportModel } from '../domain.js';
 import type { Entity as EntityModel, Relationship as RelationshipModel, Subgraph as SubgraphModel, GraphPath as GraphPathModel, EntityHit as EntityHitModel, GraphSchema as GraphSchemaModel } from '../stores/graph-store.js';
 import type { GraphRetrieval as GraphRetrievalModel, GraphEvidence as GraphEvidenceModel } from '../graph/service.js';
-import type { AskResult as AskResultModel } from '../ask/service.js';
+import type { AskResult as AskResultModel, AskEvent as AskEventModel, RouteDecidedEvent as RouteDecidedEventModel, EvidenceFoundEvent as EvidenceFoundEventModel, AnswerDeltaEvent as AnswerDeltaEventModel, AskCompletedEvent as AskCompletedEventModel } from '../ask/service.js';
 import type { Evidence as EvidenceModel } from '../ask/evidence.js';
 import type { Answer as AnswerModel } from '../ask/answer.js';
 import type { RouteDecision as RouteDecisionModel } from '../router/index.js';
@@ -40,6 +40,16 @@ export type Answer = {
   text: Scalars['String']['output'];
 };
 
+/**
+ * A piece of the answer text, in order. With an LLM these are its tokens as generated, before
+ * citation validation; without one (extractive answers, refusals) the whole answer is one delta.
+ * The authoritative answer is AskCompleted.result.answer.
+ */
+export type AnswerDelta = {
+  __typename?: 'AnswerDelta';
+  text: Scalars['String']['output'];
+};
+
 export type AnswerMode =
   /** Assembled from the top evidence (no LLM). */
   | 'EXTRACTIVE'
@@ -47,6 +57,15 @@ export type AnswerMode =
   | 'LLM'
   /** No evidence, or the question was refused. */
   | 'NONE';
+
+/** The last event: the complete result, the same as `ask` returns (answer with validated citations, warnings, trace). */
+export type AskCompleted = {
+  __typename?: 'AskCompleted';
+  result: AskResult;
+};
+
+/** An event of askStream: RouteDecided, EvidenceFound (per route), AnswerDelta (one or more), AskCompleted. */
+export type AskEvent = AnswerDelta | AskCompleted | EvidenceFound | RouteDecided;
 
 export type AskOptions = {
   /** Limit the VECTOR route to text chunks or images. */
@@ -60,8 +79,14 @@ export type AskOptions = {
 export type AskResult = {
   __typename?: 'AskResult';
   answer: Answer;
+  /**
+   * The stored conversation this turn belongs to: pass it as `conversation: { id }` with the next
+   * question. Null for a one-off question (no `conversation` argument) and for caller-passed history.
+   */
+  conversationId?: Maybe<Scalars['ID']['output']>;
   decision: RouteDecision;
   evidence: Array<Evidence>;
+  /** The question as asked (for a follow-up, see trace.condensedQuestion for what was routed). */
   question: Scalars['String']['output'];
   trace: AskTrace;
   /** Routes that failed or timed out, removed citations, fallbacks. */
@@ -70,6 +95,11 @@ export type AskResult = {
 
 export type AskTrace = {
   __typename?: 'AskTrace';
+  /**
+   * The standalone question a follow-up was rewritten into before routing (by the LLM, or by the
+   * heuristic without one; see the `condense` stage). Null when the question had no conversation history.
+   */
+  condensedQuestion?: Maybe<Scalars['String']['output']>;
   rerank?: Maybe<RerankTrace>;
   stages: Array<StageTiming>;
   totalMs: Scalars['Float']['output'];
@@ -119,6 +149,24 @@ export type CollectionStats = {
   items: Scalars['Int']['output'];
   metric: Scalars['String']['output'];
   model: Scalars['String']['output'];
+};
+
+/**
+ * A question asked within a conversation, so a follow-up ("and what about her husband?") is
+ * rewritten into a standalone question before routing. Pass exactly one of:
+ * - `id`: continue a conversation the service stored (from AskResult.conversationId);
+ * - `history`: the earlier turns, oldest first, kept by the caller (nothing is stored; works on any instance);
+ * - neither (`conversation: {}`): start a stored conversation; its id is in AskResult.conversationId.
+ *
+ * Stored conversations are kept in the memory of the service instance that answered: at most
+ * CONVERSATION_MAX_COUNT of them (the least recently used is evicted first), at most
+ * CONVERSATION_MAX_TURNS turns each, and each expires CONVERSATION_TTL_MS after it was last used.
+ * They are lost when the service restarts and are NOT shared between instances: an unknown,
+ * expired or other-instance id is a NOT_FOUND error (start again, or pass `history`).
+ */
+export type ConversationInput = {
+  history?: InputMaybe<Array<TurnInput>>;
+  id?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type DeleteEntityResult = {
@@ -209,6 +257,20 @@ export type Evidence = {
   route: Route;
   /** The text the answer can rest on. */
   text: Scalars['String']['output'];
+};
+
+/**
+ * One route finished (one event per chosen route, in the order they finish). The evidence is that
+ * route's own list, numbered in its own order; the fused, final numbering that answer citations
+ * use comes with AskCompleted.result.evidence.
+ */
+export type EvidenceFound = {
+  __typename?: 'EvidenceFound';
+  /** Why the route gave nothing (failed or timed out); null when it answered. */
+  error?: Maybe<Scalars['String']['output']>;
+  evidence: Array<Evidence>;
+  ms: Scalars['Float']['output'];
+  route: Route;
 };
 
 /** Graph evidence that an answer can cite: the fact as text and the ids it rests on. */
@@ -514,6 +576,7 @@ export type Query = {
 
 
 export type QueryAskArgs = {
+  conversation?: InputMaybe<ConversationInput>;
   options?: InputMaybe<AskOptions>;
   question: Scalars['String']['input'];
 };
@@ -628,6 +691,14 @@ export type RouteChoice = {
   route: Route;
 };
 
+/** The routes are chosen (first event of askStream). */
+export type RouteDecided = {
+  __typename?: 'RouteDecided';
+  decision: RouteDecision;
+  /** The question that was routed: the standalone form of a follow-up. */
+  question: Scalars['String']['output'];
+};
+
 export type RouteDecider =
   /** The LLM failed (timeout, error, invalid output); the offline router decided. */
   | 'FALLBACK'
@@ -717,7 +788,7 @@ export type StageTiming = {
   __typename?: 'StageTiming';
   detail?: Maybe<Scalars['String']['output']>;
   ms: Scalars['Float']['output'];
-  /** route, retrieve:VECTOR, retrieve:GRAPH, retrieve:WEB, fuse, rerank, generate */
+  /** condense (follow-ups only), route, retrieve:VECTOR, retrieve:GRAPH, retrieve:WEB, fuse, rerank, generate */
   stage: Scalars['String']['output'];
 };
 
@@ -727,6 +798,23 @@ export type Subgraph = {
   relationships: Array<Relationship>;
   /** True when the size limit cut the result. */
   truncated: Scalars['Boolean']['output'];
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * `ask`, streamed for chat UIs over WebSocket (graphql-ws protocol, path /graphql): the route
+   * decision, the evidence of each route as it arrives, the answer as it is generated, then the
+   * complete result. Unsubscribing (or disconnecting) cancels the work in flight.
+   */
+  askStream: AskEvent;
+};
+
+
+export type SubscriptionAskStreamArgs = {
+  conversation?: InputMaybe<ConversationInput>;
+  options?: InputMaybe<AskOptions>;
+  question: Scalars['String']['input'];
 };
 
 export type TextDocumentInput = {
@@ -749,6 +837,12 @@ export type TextEvidence = Evidence & {
   ranks: Array<RouteRank>;
   route: Route;
   text: Scalars['String']['output'];
+};
+
+/** One earlier turn of a conversation, as the caller remembers it. */
+export type TurnInput = {
+  answer?: InputMaybe<Scalars['String']['input']>;
+  question: Scalars['String']['input'];
 };
 
 export type WebEvidence = Evidence & {
@@ -841,7 +935,10 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   Answer: ResolverTypeWrapper<AnswerModel>;
+  AnswerDelta: ResolverTypeWrapper<AnswerDeltaEventModel>;
   AnswerMode: AnswerMode;
+  AskCompleted: ResolverTypeWrapper<AskCompletedEventModel>;
+  AskEvent: ResolverTypeWrapper<AskEventModel>;
   AskOptions: AskOptions;
   AskResult: ResolverTypeWrapper<AskResultModel>;
   AskTrace: ResolverTypeWrapper<AskTrace>;
@@ -851,6 +948,7 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Citation: ResolverTypeWrapper<Citation>;
   CollectionStats: ResolverTypeWrapper<CollectionStats>;
+  ConversationInput: ConversationInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeleteEntityResult: ResolverTypeWrapper<DeleteEntityResult>;
   DeleteResult: ResolverTypeWrapper<DeleteResult>;
@@ -858,6 +956,7 @@ export type ResolversTypes = ResolversObject<{
   EntityHit: ResolverTypeWrapper<EntityHitModel>;
   EntityInput: EntityInput;
   Evidence: ResolverTypeWrapper<EvidenceModel>;
+  EvidenceFound: ResolverTypeWrapper<EvidenceFoundEventModel>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   GraphEvidence: ResolverTypeWrapper<GraphEvidenceModel>;
   GraphEvidenceKind: GraphEvidenceKind;
@@ -891,6 +990,7 @@ export type ResolversTypes = ResolversObject<{
   RerankTrace: ResolverTypeWrapper<RerankTrace>;
   Route: Route;
   RouteChoice: ResolverTypeWrapper<RouteChoice>;
+  RouteDecided: ResolverTypeWrapper<RouteDecidedEventModel>;
   RouteDecider: RouteDecider;
   RouteDecision: ResolverTypeWrapper<RouteDecisionModel>;
   RouteRank: ResolverTypeWrapper<RouteRank>;
@@ -902,14 +1002,19 @@ export type ResolversTypes = ResolversObject<{
   StageTiming: ResolverTypeWrapper<StageTiming>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subgraph: ResolverTypeWrapper<SubgraphModel>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TextDocumentInput: TextDocumentInput;
   TextEvidence: ResolverTypeWrapper<EvidenceModel>;
+  TurnInput: TurnInput;
   WebEvidence: ResolverTypeWrapper<EvidenceModel>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   Answer: AnswerModel;
+  AnswerDelta: AnswerDeltaEventModel;
+  AskCompleted: AskCompletedEventModel;
+  AskEvent: AskEventModel;
   AskOptions: AskOptions;
   AskResult: AskResultModel;
   AskTrace: AskTrace;
@@ -919,6 +1024,7 @@ export type ResolversParentTypes = ResolversObject<{
   Boolean: Scalars['Boolean']['output'];
   Citation: Citation;
   CollectionStats: CollectionStats;
+  ConversationInput: ConversationInput;
   DateTime: Scalars['DateTime']['output'];
   DeleteEntityResult: DeleteEntityResult;
   DeleteResult: DeleteResult;
@@ -926,6 +1032,7 @@ export type ResolversParentTypes = ResolversObject<{
   EntityHit: EntityHitModel;
   EntityInput: EntityInput;
   Evidence: EvidenceModel;
+  EvidenceFound: EvidenceFoundEventModel;
   Float: Scalars['Float']['output'];
   GraphEvidence: GraphEvidenceModel;
   GraphEvidenceOptions: GraphEvidenceOptions;
@@ -953,6 +1060,7 @@ export type ResolversParentTypes = ResolversObject<{
   RelationshipTypeInfo: RelationshipTypeInfo;
   RerankTrace: RerankTrace;
   RouteChoice: RouteChoice;
+  RouteDecided: RouteDecidedEventModel;
   RouteDecision: RouteDecisionModel;
   RouteRank: RouteRank;
   SearchFilter: SearchFilter;
@@ -963,8 +1071,10 @@ export type ResolversParentTypes = ResolversObject<{
   StageTiming: StageTiming;
   String: Scalars['String']['output'];
   Subgraph: SubgraphModel;
+  Subscription: Record<PropertyKey, never>;
   TextDocumentInput: TextDocumentInput;
   TextEvidence: EvidenceModel;
+  TurnInput: TurnInput;
   WebEvidence: EvidenceModel;
 }>;
 
@@ -976,8 +1086,23 @@ export type AnswerResolvers<ContextType = Context, ParentType extends ResolversP
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type AnswerDeltaResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AnswerDelta'] = ResolversParentTypes['AnswerDelta']> = ResolversObject<{
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type AskCompletedResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AskCompleted'] = ResolversParentTypes['AskCompleted']> = ResolversObject<{
+  result?: Resolver<ResolversTypes['AskResult'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type AskEventResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AskEvent'] = ResolversParentTypes['AskEvent']> = ResolversObject<{
+  __resolveType: TypeResolveFn<'AnswerDelta' | 'AskCompleted' | 'EvidenceFound' | 'RouteDecided', ParentType, ContextType>;
+}>;
+
 export type AskResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AskResult'] = ResolversParentTypes['AskResult']> = ResolversObject<{
   answer?: Resolver<ResolversTypes['Answer'], ParentType, ContextType>;
+  conversationId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   decision?: Resolver<ResolversTypes['RouteDecision'], ParentType, ContextType>;
   evidence?: Resolver<Array<ResolversTypes['Evidence']>, ParentType, ContextType>;
   question?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -986,6 +1111,7 @@ export type AskResultResolvers<ContextType = Context, ParentType extends Resolve
 }>;
 
 export type AskTraceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AskTrace'] = ResolversParentTypes['AskTrace']> = ResolversObject<{
+  condensedQuestion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   rerank?: Resolver<Maybe<ResolversTypes['RerankTrace']>, ParentType, ContextType>;
   stages?: Resolver<Array<ResolversTypes['StageTiming']>, ParentType, ContextType>;
   totalMs?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -1062,6 +1188,14 @@ export type EntityHitResolvers<ContextType = Context, ParentType extends Resolve
 
 export type EvidenceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Evidence'] = ResolversParentTypes['Evidence']> = ResolversObject<{
   __resolveType: TypeResolveFn<'GraphFactEvidence' | 'ImageEvidence' | 'TextEvidence' | 'WebEvidence', ParentType, ContextType>;
+}>;
+
+export type EvidenceFoundResolvers<ContextType = Context, ParentType extends ResolversParentTypes['EvidenceFound'] = ResolversParentTypes['EvidenceFound']> = ResolversObject<{
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  evidence?: Resolver<Array<ResolversTypes['Evidence']>, ParentType, ContextType>;
+  ms?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  route?: Resolver<ResolversTypes['Route'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type GraphEvidenceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['GraphEvidence'] = ResolversParentTypes['GraphEvidence']> = ResolversObject<{
@@ -1220,6 +1354,12 @@ export type RouteChoiceResolvers<ContextType = Context, ParentType extends Resol
   route?: Resolver<ResolversTypes['Route'], ParentType, ContextType>;
 }>;
 
+export type RouteDecidedResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RouteDecided'] = ResolversParentTypes['RouteDecided']> = ResolversObject<{
+  decision?: Resolver<ResolversTypes['RouteDecision'], ParentType, ContextType>;
+  question?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type RouteDecisionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RouteDecision'] = ResolversParentTypes['RouteDecision']> = ResolversObject<{
   decidedBy?: Resolver<ResolversTypes['RouteDecider'], ParentType, ContextType>;
   refusal?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1268,6 +1408,10 @@ export type SubgraphResolvers<ContextType = Context, ParentType extends Resolver
   truncated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  askStream?: SubscriptionResolver<ResolversTypes['AskEvent'], "askStream", ParentType, ContextType, RequireFields<SubscriptionAskStreamArgs, 'question'>>;
+}>;
+
 export type TextEvidenceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TextEvidence'] = ResolversParentTypes['TextEvidence']> = ResolversObject<{
   fusedScore?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1296,6 +1440,9 @@ export type WebEvidenceResolvers<ContextType = Context, ParentType extends Resol
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Answer?: AnswerResolvers<ContextType>;
+  AnswerDelta?: AnswerDeltaResolvers<ContextType>;
+  AskCompleted?: AskCompletedResolvers<ContextType>;
+  AskEvent?: AskEventResolvers<ContextType>;
   AskResult?: AskResultResolvers<ContextType>;
   AskTrace?: AskTraceResolvers<ContextType>;
   BatchIngestResult?: BatchIngestResultResolvers<ContextType>;
@@ -1309,6 +1456,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Entity?: EntityResolvers<ContextType>;
   EntityHit?: EntityHitResolvers<ContextType>;
   Evidence?: EvidenceResolvers<ContextType>;
+  EvidenceFound?: EvidenceFoundResolvers<ContextType>;
   GraphEvidence?: GraphEvidenceResolvers<ContextType>;
   GraphFactEvidence?: GraphFactEvidenceResolvers<ContextType>;
   GraphPath?: GraphPathResolvers<ContextType>;
@@ -1327,6 +1475,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   RelationshipTypeInfo?: RelationshipTypeInfoResolvers<ContextType>;
   RerankTrace?: RerankTraceResolvers<ContextType>;
   RouteChoice?: RouteChoiceResolvers<ContextType>;
+  RouteDecided?: RouteDecidedResolvers<ContextType>;
   RouteDecision?: RouteDecisionResolvers<ContextType>;
   RouteRank?: RouteRankResolvers<ContextType>;
   SearchHit?: SearchHitResolvers<ContextType>;
@@ -1334,6 +1483,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   ServiceHealth?: ServiceHealthResolvers<ContextType>;
   StageTiming?: StageTimingResolvers<ContextType>;
   Subgraph?: SubgraphResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   TextEvidence?: TextEvidenceResolvers<ContextType>;
   WebEvidence?: WebEvidenceResolvers<ContextType>;
 }>;

@@ -30,6 +30,12 @@ export const UNSUPPORTED = "I don't know: the evidence I found does not support 
 export interface Answerer {
   readonly mode: AnswerMode;
   answer(question: string, evidence: Evidence[], signal?: AbortSignal): Promise<Answer>;
+  /**
+   * The same answer, streamed: yields text deltas as they are produced and returns the final
+   * Answer (citations validated), which may differ from the concatenated deltas (removed
+   * citations, a withheld answer, a fallback after the LLM failed).
+   */
+  stream(question: string, evidence: Evidence[], signal?: AbortSignal): AsyncGenerator<string, Answer, undefined>;
 }
 
 /** Without an LLM: the top evidence, one cited sentence each. Never invents. */
@@ -42,6 +48,13 @@ export class ExtractiveAnswerer implements Answerer {
     if (evidence.length === 0) return noEvidence();
     const parts = evidence.slice(0, this.maxSentences).map((e) => `${firstSentence(evidenceText(e))} [${e.number}]`);
     return finalize(parts.join(' '), evidence, 'EXTRACTIVE', []);
+  }
+
+  /** Nothing to stream: the whole answer comes as one delta. */
+  async *stream(question: string, evidence: Evidence[]): AsyncGenerator<string, Answer, undefined> {
+    const a = await this.answer(question, evidence);
+    yield a.text;
+    return a;
   }
 }
 
@@ -69,6 +82,30 @@ export class LlmAnswerer implements Answerer {
       return { ...a, warnings: [...a.warnings, `the LLM could not answer (${errorMessage(err)}); an extractive answer is given instead`] };
     }
     return validateCitations(text, evidence);
+  }
+
+  async *stream(question: string, evidence: Evidence[], signal?: AbortSignal): AsyncGenerator<string, Answer, undefined> {
+    if (evidence.length === 0) {
+      const a = noEvidence();
+      yield a.text;
+      return a;
+    }
+    let text = '';
+    try {
+      for await (const delta of this.llm.chatStream({ messages: answerMessages(question, evidence), temperature: 0, maxTokens: 800, ...(signal ? { signal } : {}) })) {
+        text += delta;
+        yield delta;
+      }
+    } catch (err) {
+      // A cancelled caller wants nothing more; anything else falls back like `answer` does.
+      if (signal?.aborted) throw err;
+      const a = await this.fallback.answer(question, evidence, signal);
+      // Deltas already sent are superseded by the final answer (AskCompleted), which says so.
+      if (!text) yield a.text;
+      const partial = text ? ' (it replaces the partly streamed text)' : '';
+      return { ...a, warnings: [...a.warnings, `the LLM could not answer (${errorMessage(err)}); an extractive answer is given instead${partial}`] };
+    }
+    return validateCitations(text.trim(), evidence);
   }
 }
 

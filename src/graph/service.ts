@@ -269,11 +269,19 @@ export class GraphService {
     }
     // Ingested items that mention or depict the linked entities.
     const links = await graph.itemsOf([...linkedIds.keys()], Math.min(20, opts.limit));
-    const items = new Map((await vectors.get([...new Set(links.map((l) => l.id))])).map((i) => [i.id, i]));
+    // Item texts live in the vector store; if it is down, the graph still names the items.
+    const items = new Map(
+      (await vectors.get([...new Set(links.map((l) => l.id))]).catch((err: unknown) => {
+        this.deps.log.warn('item texts unavailable for graph evidence', { event: 'graph.items_unavailable', err: errorMessage(err) });
+        return links.map((l) => ({ id: l.id, modality: l.modality, text: '', title: l.title, source: l.source }));
+      })).map((i) => [i.id, i]),
+    );
     for (const l of links) {
       const item = items.get(l.id);
       if (!item) continue;
-      const what = item.modality === 'IMAGE' ? `Image${item.text ? ` "${item.text}"` : ''}` : `"${item.text.slice(0, 300)}"`;
+      const label = item.title || item.source || item.id;
+      const what =
+        item.modality === 'IMAGE' ? `Image${item.text ? ` "${item.text}"` : ` ${label}`}` : item.text ? `"${item.text.slice(0, 300)}"` : `Document ${label}`;
       evidence.push({
         kind: 'MENTION',
         text: `${what} ${l.link === 'DEPICTS' ? 'depicts' : 'mentions'} ${name(l.entityId)}`,

@@ -1,17 +1,274 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
 import type { RequestHandler } from 'express';
+import type { GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Context } from '../context.js';
-import { noTelemetry, type Telemetry } from '../telemetry.js';
+import type { Modality } from '../domain.js';
+import type { Route, RouteDecision } from '../router/index.js';
+import type { Telemetry } from '../telemetry.js';
 
-/** SCAFFOLD (filled by the observability work): Prometheus metrics. */
+/**
+ * Prometheus metrics on a registry of their own (never prom-client's global one, so several apps in
+ * one process, e.g. tests, do not collide), plus the per-request JSON log line.
+ *
+ *   - `telemetry`: what the services report (router decisions, route retrievals, LLM calls, ingests).
+ *   - `plugin()`: an Apollo plugin that counts and times every GraphQL request over HTTP, counts
+ *     errors by code, adds `extensions.requestId` to every error of the response and logs one line
+ *     per request (never the query text, variables or credentials).
+ *   - `handler()`: GET /metrics in the Prometheus text exposition format.
+ *
+ * Label cardinality is bounded: operation names come from clients, so at most `maxOperationLabels`
+ * distinct values are kept (later ones count as "other"); error codes outside the service's
+ * taxonomy count as "OTHER"; purposes/routes/modalities come from code, not from requests.
+ */
+export interface MetricsOptions {
+  /** collectDefaultMetrics (process CPU, RSS, heap, event loop lag, GC) on this registry. Default true. */
+  defaultMetrics?: boolean;
+  /** Distinct `operation` label values kept before new ones become "other". Default 100. */
+  maxOperationLabels?: number;
+  /** Log one line per GraphQL request (info level). Default true. */
+  logRequests?: boolean;
+}
+
+const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const ANONYMOUS = 'anonymous';
+const OTHER = 'other';
+const MAX_LABEL_CHARS = 64;
+/** Codes the service can emit (src/errors.ts taxonomy plus Apollo's own); anything else is OTHER. */
+const KNOWN_ERROR_CODES = new Set([
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'FORBIDDEN',
+  'UNAUTHENTICATED',
+  'UNAVAILABLE',
+  'PAYLOAD_TOO_LARGE',
+  'TIMEOUT',
+  'INTERNAL_SERVER_ERROR',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'RATE_LIMITED',
+  'QUERY_TOO_COMPLEX',
+]);
+const KNOWN_PURPOSES = new Set(['router', 'rerank', 'answer', 'cypher']);
+
+export type Outcome = 'ok' | 'partial' | 'error';
+
 export class Metrics {
-  readonly telemetry: Telemetry = noTelemetry;
-  plugin(): ApolloServerPlugin<Context> {
-    return {};
-  }
-  handler(): RequestHandler {
-    return (_req, res) => {
-      res.status(404).end();
+  readonly registry = new Registry();
+  readonly telemetry: Telemetry;
+
+  private readonly requests: Counter<'operation' | 'type' | 'outcome'>;
+  private readonly requestDuration: Histogram<'operation' | 'type'>;
+  private readonly errors: Counter<'code'>;
+  private readonly routerDecisions: Counter<'decided_by' | 'route'>;
+  private readonly routeDuration: Histogram<'route'>;
+  private readonly routeFailures: Counter<'route'>;
+  private readonly llmCalls: Counter<'purpose' | 'outcome'>;
+  private readonly llmDuration: Histogram<'purpose'>;
+  private readonly llmTokens: Counter<'purpose' | 'kind'>;
+  private readonly ingestedItems: Counter<'modality'>;
+
+  private readonly operationLabels = new Set<string>();
+  private readonly maxOperationLabels: number;
+  private readonly logRequests: boolean;
+
+  constructor(opts: MetricsOptions = {}) {
+    this.maxOperationLabels = opts.maxOperationLabels ?? 100;
+    this.logRequests = opts.logRequests ?? true;
+    const registers = [this.registry];
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+
+    this.requests = new Counter({
+      name: 'graphql_requests_total',
+      help: 'GraphQL requests over HTTP, by operation (name or root fields), type and outcome (ok | partial | error).',
+      labelNames: ['operation', 'type', 'outcome'] as const,
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: 'graphql_request_duration_seconds',
+      help: 'GraphQL request duration from request start to response, by operation and type.',
+      labelNames: ['operation', 'type'] as const,
+      buckets: SECONDS_BUCKETS,
+      registers,
+    });
+    this.errors = new Counter({
+      name: 'graphql_errors_total',
+      help: 'GraphQL errors sent to clients, by extensions.code.',
+      labelNames: ['code'] as const,
+      registers,
+    });
+    this.routerDecisions = new Counter({
+      name: 'router_decisions_total',
+      help: 'Routing decisions, one count per chosen route (route="none" for a refusal), by decider.',
+      labelNames: ['decided_by', 'route'] as const,
+      registers,
+    });
+    this.routeDuration = new Histogram({
+      name: 'route_retrieval_duration_seconds',
+      help: 'Time one route (VECTOR, GRAPH, WEB) took to retrieve evidence, successful or not.',
+      labelNames: ['route'] as const,
+      buckets: SECONDS_BUCKETS,
+      registers,
+    });
+    this.routeFailures = new Counter({
+      name: 'route_failures_total',
+      help: 'Route retrievals that failed or timed out (the answer carries a warning instead).',
+      labelNames: ['route'] as const,
+      registers,
+    });
+    this.llmCalls = new Counter({
+      name: 'llm_calls_total',
+      help: 'LLM chat calls by purpose (router, rerank, answer, cypher) and outcome (ok | error).',
+      labelNames: ['purpose', 'outcome'] as const,
+      registers,
+    });
+    this.llmDuration = new Histogram({
+      name: 'llm_call_duration_seconds',
+      help: 'LLM chat call duration by purpose, successful or not.',
+      labelNames: ['purpose'] as const,
+      buckets: SECONDS_BUCKETS,
+      registers,
+    });
+    this.llmTokens = new Counter({
+      name: 'llm_tokens_total',
+      help: 'Tokens reported by the LLM, by purpose and kind (prompt | completion).',
+      labelNames: ['purpose', 'kind'] as const,
+      registers,
+    });
+    this.ingestedItems = new Counter({
+      name: 'ingested_items_total',
+      help: 'Items stored (text chunks, images) by modality.',
+      labelNames: ['modality'] as const,
+      registers,
+    });
+
+    this.telemetry = {
+      routeDecided: (decision: RouteDecision) =>
+        safely(() => {
+          const routes = decision.refusal || decision.routes.length === 0 ? ['none'] : decision.routes.map((r) => r.route);
+          for (const route of routes) this.routerDecisions.inc({ decided_by: decision.decidedBy, route });
+        }),
+      routeRetrieved: (route: Route, ms: number, ok: boolean) =>
+        safely(() => {
+          this.routeDuration.observe({ route }, ms / 1000);
+          if (!ok) this.routeFailures.inc({ route });
+        }),
+      llmCall: (purpose: string, ms: number, ok: boolean, usage?: { promptTokens: number; completionTokens: number }) =>
+        safely(() => {
+          const p = KNOWN_PURPOSES.has(purpose) ? purpose : OTHER;
+          this.llmCalls.inc({ purpose: p, outcome: ok ? 'ok' : 'error' });
+          this.llmDuration.observe({ purpose: p }, ms / 1000);
+          if (usage) {
+            if (usage.promptTokens > 0) this.llmTokens.inc({ purpose: p, kind: 'prompt' }, usage.promptTokens);
+            if (usage.completionTokens > 0) this.llmTokens.inc({ purpose: p, kind: 'completion' }, usage.completionTokens);
+          }
+        }),
+      ingested: (modality: Modality, items: number) =>
+        safely(() => {
+          if (items > 0) this.ingestedItems.inc({ modality }, items);
+        }),
     };
+  }
+
+  /** Apollo plugin: request counters/histograms, error codes, `extensions.requestId`, one log line per request. */
+  plugin(): ApolloServerPlugin<Context> {
+    return {
+      requestDidStart: async () => {
+        const started = performance.now();
+        return {
+          willSendResponse: async (rc) => {
+            safely(() => this.finish(rc, (performance.now() - started) / 1000));
+          },
+        };
+      },
+    };
+  }
+
+  /** GET /metrics: the registry in the Prometheus text exposition format. */
+  handler(): RequestHandler {
+    return async (_req, res) => {
+      try {
+        const body = await this.registry.metrics();
+        res.setHeader('content-type', this.registry.contentType);
+        res.setHeader('cache-control', 'no-store');
+        res.end(body);
+      } catch (err) {
+        res.status(500).type('text/plain').end(`metrics collection failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    };
+  }
+
+  /** The bounded `operation` label of a request (exported for tests via the class). */
+  operationLabel(operationName: string | null | undefined, operation: OperationDefinitionNode | undefined): string {
+    let label: string;
+    if (operationName) label = operationName;
+    else if (operation) {
+      const fields = [
+        ...new Set(operation.selectionSet.selections.flatMap((s) => (s.kind === 'Field' ? [s.name.value] : []))),
+      ].sort();
+      label = fields.length === 0 ? ANONYMOUS : fields.length <= 3 ? fields.join(',') : `${fields.slice(0, 3).join(',')},+${fields.length - 3}`;
+    } else label = ANONYMOUS;
+    label = label.slice(0, MAX_LABEL_CHARS);
+    if (this.operationLabels.has(label)) return label;
+    if (this.operationLabels.size >= this.maxOperationLabels) return OTHER;
+    this.operationLabels.add(label);
+    return label;
+  }
+
+  private finish(rc: GraphQLRequestContextWillSendResponse<Context>, seconds: number): void {
+    const operation = this.operationLabel(rc.operationName, rc.operation);
+    const type = rc.operation?.operation ?? 'unknown';
+    const body = rc.response.body;
+    const result = body.kind === 'single' ? body.singleResult : body.initialResult;
+    const errors: readonly GraphQLFormattedError[] = result.errors ?? [];
+    const outcome: Outcome = errors.length === 0 ? 'ok' : result.data != null ? 'partial' : 'error';
+
+    this.requests.inc({ operation, type, outcome });
+    this.requestDuration.observe({ operation, type }, seconds);
+
+    const requestId = rc.contextValue?.requestId;
+    const codes: string[] = [];
+    for (const e of errors) {
+      const raw = e.extensions?.code;
+      const code = typeof raw === 'string' && KNOWN_ERROR_CODES.has(raw) ? raw : 'OTHER';
+      codes.push(code);
+      this.errors.inc({ code });
+    }
+    if (errors.length > 0 && requestId) {
+      const withId = errors.map((e) => ({ ...e, extensions: { ...e.extensions, requestId } }));
+      if (body.kind === 'single') body.singleResult.errors = withId;
+      else body.initialResult.errors = withId;
+    }
+
+    if (this.logRequests && rc.contextValue?.services) {
+      const keyId = rc.contextValue.principal?.keyId;
+      const fields: Record<string, unknown> = {
+        event: 'graphql.request',
+        requestId,
+        operation,
+        type,
+        outcome,
+        durationMs: Math.round(seconds * 10_000) / 10,
+      };
+      if (rc.response.http.status) fields.httpStatus = rc.response.http.status;
+      if (codes.length) fields.errorCodes = codes;
+      if (keyId) fields.keyId = keyId;
+      const log = rc.contextValue.services.log;
+      if (codes.includes('INTERNAL_SERVER_ERROR')) log.warn('graphql request', fields);
+      else log.info('graphql request', fields);
+    }
+  }
+}
+
+/** Telemetry and plugin hooks must never throw into the request path. */
+function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    /* a metrics failure never fails a request */
   }
 }

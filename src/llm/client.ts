@@ -1,5 +1,5 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { ChatCompletion } from 'openai/resources/chat/completions';
+import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { Config } from '../config.js';
 import { TimeoutError, UnavailableError, errorMessage } from '../errors.js';
 
@@ -22,9 +22,17 @@ export interface ChatResponse {
   usage?: { promptTokens: number; completionTokens: number };
 }
 
+export type ChatUsage = NonNullable<ChatResponse['usage']>;
+
 /** A chat-completion model. Failures are UnavailableError('llm') or TimeoutError({service: 'llm'}). */
 export interface LlmClient {
   chat(req: ChatRequest): Promise<ChatResponse>;
+  /**
+   * The same completion streamed: yields text deltas as the model produces them and returns the
+   * token usage when the server reports it. Aborting `req.signal` (or calling `return()` on the
+   * iterator) closes the HTTP stream. Failures are the same errors as `chat`, thrown while iterating.
+   */
+  chatStream(req: ChatRequest): AsyncGenerator<string, ChatUsage | undefined, undefined>;
   readonly model: string;
 }
 
@@ -90,6 +98,49 @@ export class OpenAiLlm implements LlmClient {
       ? { promptTokens: completion.usage.prompt_tokens ?? 0, completionTokens: completion.usage.completion_tokens ?? 0 }
       : undefined;
     return usage ? { text, usage } : { text };
+  }
+
+  async *chatStream(req: ChatRequest): AsyncGenerator<string, ChatUsage | undefined, undefined> {
+    // A stream may legitimately take longer than timeoutMs in total; what must not happen is a
+    // silence that long (before the first chunk or between two chunks).
+    const idle = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => idle.abort(new Error('idle timeout')), this.timeoutMs);
+    };
+    const signal = req.signal ? AbortSignal.any([req.signal, idle.signal]) : idle.signal;
+    let usage: ChatUsage | undefined;
+    arm();
+    try {
+      const stream = await this.client.chat.completions.create(
+        {
+          model: this.model,
+          messages: req.messages,
+          stream: true,
+          stream_options: { include_usage: true },
+          ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
+          ...(req.maxTokens !== undefined ? { max_tokens: req.maxTokens } : {}),
+          ...(req.json ? { response_format: { type: 'json_object' as const } } : {}),
+        },
+        { signal },
+      );
+      for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
+        arm();
+        if (!chunk || typeof chunk !== 'object') throw new LlmUnavailableError('the LLM streamed something that is not a chat completion chunk');
+        if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens ?? 0, completionTokens: chunk.usage.completion_tokens ?? 0 };
+        const delta = Array.isArray(chunk.choices) ? chunk.choices[0]?.delta?.content : undefined;
+        if (typeof delta === 'string' && delta) yield delta;
+      }
+    } catch (err) {
+      if (err instanceof LlmUnavailableError) throw err;
+      throw this.mapError(err, req.signal, idle.signal);
+    } finally {
+      // Also reached when the consumer stops early (return()): abort so the HTTP stream is closed.
+      clearTimeout(timer);
+      if (!idle.signal.aborted) idle.abort(new Error('stream consumer finished'));
+    }
+    return usage;
   }
 
   private mapError(err: unknown, callerSignal: AbortSignal | undefined, deadline: AbortSignal): Error {

@@ -1,5 +1,5 @@
 import type { Telemetry } from '../telemetry.js';
-import type { ChatRequest, ChatResponse, LlmClient } from './client.js';
+import type { ChatRequest, ChatResponse, ChatUsage, LlmClient } from './client.js';
 
 /** An LlmClient that reports each call (purpose, latency, tokens) to telemetry. */
 export function meteredLlm(llm: LlmClient, telemetry: Telemetry, purpose: string): LlmClient {
@@ -16,6 +16,19 @@ export function meteredLlm(llm: LlmClient, telemetry: Telemetry, purpose: string
       } catch (err) {
         telemetry.llmCall(purpose, performance.now() - started, false);
         throw err;
+      }
+    },
+    async *chatStream(req: ChatRequest): AsyncGenerator<string, ChatUsage | undefined, undefined> {
+      const started = performance.now();
+      let reported = false;
+      try {
+        const usage = yield* llm.chatStream(req);
+        reported = true;
+        telemetry.llmCall(purpose, performance.now() - started, true, usage);
+        return usage;
+      } finally {
+        // A failure, or a consumer that stopped early (cancelled): a call that did not complete.
+        if (!reported) telemetry.llmCall(purpose, performance.now() - started, false);
       }
     },
   };

@@ -1,5 +1,9 @@
 import type {
+  AskEventResolvers,
+  AskOptions as AskOptionsInput,
   AskResultResolvers,
+  ConversationInput,
+  InputMaybe,
   EvidenceResolvers,
   GraphFactEvidenceResolvers,
   ImageEvidenceResolvers,
@@ -8,6 +12,18 @@ import type {
 } from '../__generated__/resolvers-types.js';
 import { AppError } from '../errors.js';
 import { evidenceText } from '../ask/evidence.js';
+import type { AskOptions } from '../ask/service.js';
+
+/** GraphQL `options` + `conversation` arguments -> AskService options (shared by `ask` and `askStream`). */
+export function askOptions(options: InputMaybe<AskOptionsInput> | undefined, conversation: InputMaybe<ConversationInput> | undefined, signal: AbortSignal): AskOptions {
+  return {
+    ...(options?.routes ? { routes: options.routes } : {}),
+    ...(options?.topK != null ? { topK: options.topK } : {}),
+    ...(options?.modality ? { modality: options.modality } : {}),
+    ...(conversation ? { conversation } : {}),
+    signal,
+  };
+}
 
 const TYPE_OF = { TEXT: 'TextEvidence', IMAGE: 'ImageEvidence', GRAPH: 'GraphFactEvidence', WEB: 'WebEvidence' } as const;
 
@@ -44,4 +60,10 @@ export const WebEvidence: WebEvidenceResolvers = {
 
 export const AskResult: AskResultResolvers = {
   warnings: (r) => [...new Set(r.warnings)],
+};
+
+const EVENT_TYPE = { ROUTE_DECIDED: 'RouteDecided', EVIDENCE_FOUND: 'EvidenceFound', ANSWER_DELTA: 'AnswerDelta', ASK_COMPLETED: 'AskCompleted' } as const;
+
+export const AskEvent: AskEventResolvers = {
+  __resolveType: (e) => EVENT_TYPE[e.kind],
 };

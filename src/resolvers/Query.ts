@@ -2,6 +2,7 @@ import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 import { BadInputError, NotFoundError } from '../errors.js';
 import { topK as checkTopK } from '../ingest/validate.js';
 import { healthReport } from '../health.js';
+import { askOptions } from './Ask.js';
 
 /** Upper bound on the chunks one document query returns (Milvus caps one query window at 16384). */
 const MAX_DOCUMENT_CHUNKS = 16_384;
@@ -17,13 +18,7 @@ export const Query: QueryResolvers = {
     const res = await services.ask.routedSearch(input.text, { topK, modality, signal });
     return { ...res, queryModality: 'TEXT' as const, tookMs: performance.now() - started };
   },
-  ask: (_p, { question, options }, { services, signal }) =>
-    services.ask.ask(question, {
-      ...(options?.routes ? { routes: options.routes } : {}),
-      ...(options?.topK != null ? { topK: options.topK } : {}),
-      ...(options?.modality ? { modality: options.modality } : {}),
-      signal,
-    }),
+  ask: (_p, { question, options, conversation }, { services, signal }) => services.ask.ask(question, askOptions(options, conversation, signal)),
   route: (_p, { question }, { services, signal }) => services.ask.route(question, { signal }),
   item: async (_p, { id }, { services }) => {
     const [item] = await services.vectors.get([id]);

@@ -1,9 +1,10 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
-import { AskResult, Evidence, GraphFactEvidence, ImageEvidence, TextEvidence, WebEvidence } from './Ask.js';
+import { AskEvent, AskResult, Evidence, GraphFactEvidence, ImageEvidence, TextEvidence, WebEvidence } from './Ask.js';
 import { Entity, GraphPath, GraphSchemaInfo, Relationship } from './Entity.js';
 import { Item } from './Item.js';
 import { Mutation } from './Mutation.js';
 import { Query } from './Query.js';
+import { Subscription } from './Subscription.js';
 import { DateTimeScalar, JSONScalar } from './scalars.js';
 
 export const resolvers: Resolvers = {
@@ -11,11 +12,13 @@ export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query,
   Mutation,
+  Subscription,
   Item,
   Entity,
   GraphPath,
   Relationship,
   AskResult,
+  AskEvent,
   Evidence,
   TextEvidence,
   ImageEvidence,

@@ -146,7 +146,7 @@ export class MilvusVectorStore implements VectorStore {
 
   async list(filter: ItemFilter, limit: number): Promise<StoredItem[]> {
     if (!(await this.exists())) return [];
-    const rows = await this.call('query', async () =>
+    const rows = await this.read('query', async () =>
       check(
         await this.client.query({
           collection_name: this.collection,
@@ -162,7 +162,7 @@ export class MilvusVectorStore implements VectorStore {
 
   async vectors(ids: string[]): Promise<Map<string, number[]>> {
     if (ids.length === 0 || !(await this.exists())) return new Map();
-    const rows = await this.call('query', async () =>
+    const rows = await this.read('query', async () =>
       check(
         await this.client.query({
           collection_name: this.collection,
@@ -179,7 +179,7 @@ export class MilvusVectorStore implements VectorStore {
   async search(vector: Float32Array | number[], opts: { topK: number; filter?: ItemFilter }): Promise<VectorHit[]> {
     if (!(await this.exists())) return [];
     const filter = buildMilvusFilter(opts.filter);
-    const res = await this.call('search', async () =>
+    const res = await this.read('search', async () =>
       check(
         await this.client.search({
           collection_name: this.collection,
@@ -210,7 +210,7 @@ export class MilvusVectorStore implements VectorStore {
 
   async count(filter?: ItemFilter): Promise<number> {
     if (!(await this.exists())) return 0;
-    return this.call('count', () => this.countExpr(buildMilvusFilter(filter)));
+    return this.read('count', () => this.countExpr(buildMilvusFilter(filter)));
   }
 
   private async countExpr(expr: string): Promise<number> {
@@ -290,6 +290,21 @@ export class MilvusVectorStore implements VectorStore {
   private async requireReady(): Promise<void> {
     if (!this.ready) throw new Error('ensureCollection() must be called before writing');
     await this.ready;
+  }
+
+  /**
+   * A read that survives a Milvus restart: a restarted server may hold the collection released,
+   * so on failure the collection is loaded again (once) and the read retried.
+   */
+  private async read<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.call(what, fn);
+    } catch (err) {
+      if (!this.ready) throw err;
+      this.ready = undefined;
+      if (!(await this.exists().catch(() => false))) throw err;
+      return this.call(what, fn);
+    }
   }
 
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {

@@ -72,6 +72,8 @@ export class Neo4jGraphStore implements GraphStore {
       connectionTimeout: 5_000,
       maxConnectionPoolSize: 50,
       disableLosslessIntegers: true,
+      // A down server should surface quickly (routes have budgets); the default retries for 30 s.
+      maxTransactionRetryTime: 3_000,
     });
     return new Neo4jGraphStore(driver, cfg, labels);
   }

@@ -17,11 +17,16 @@ export interface StubRequest {
   model: string | undefined;
   messages: { role: string; content: string }[];
   stream: boolean;
+  /** True once the client closed the connection before the response was complete (an aborted stream). */
+  closedEarly: boolean;
 }
 
 export type StubResponse =
-  /** A completion with this text; `delayMs` waits before answering; `chunks` splits the SSE stream. */
-  | { content: string; delayMs?: number; chunks?: string[]; finishReason?: string; usage?: { prompt_tokens: number; completion_tokens: number } }
+  /**
+   * A completion with this text; `delayMs` waits before answering; `chunks` splits the SSE stream;
+   * `chunkDelayMs` waits before each chunk (a slow stream).
+   */
+  | { content: string; delayMs?: number; chunks?: string[]; chunkDelayMs?: number; finishReason?: string; usage?: { prompt_tokens: number; completion_tokens: number } }
   /** An HTTP error; `body` defaults to an OpenAI-style error object. */
   | { status: number; body?: unknown; delayMs?: number }
   /** A 200 whose body is not valid JSON. */
@@ -90,8 +95,12 @@ export async function start(): Promise<OpenAiStub> {
       model: typeof body?.model === 'string' ? body.model : undefined,
       messages: Array.isArray(body?.messages) ? (body.messages as { role: string; content: string }[]) : [],
       stream: body?.stream === true,
+      closedEarly: false,
     };
     requests.push(record);
+    res.on('close', () => {
+      if (!res.writableFinished) record.closedEarly = true;
+    });
     const n = ++counter;
 
     if (req.method !== 'POST' || path !== '/v1/chat/completions') {
@@ -141,6 +150,7 @@ export async function start(): Promise<OpenAiStub> {
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }], ...extra })}\n\n`;
     res.write(chunk({ role: 'assistant', content: '' }, null));
     for (const piece of scripted.chunks ?? splitWords(scripted.content)) {
+      if (scripted.chunkDelayMs) await sleep(scripted.chunkDelayMs);
       if (res.destroyed) return;
       res.write(chunk({ content: piece }, null));
     }

@@ -19,6 +19,11 @@ const fakeLlm = (reply: string | Error): LlmClient => ({
     if (reply instanceof Error) throw reply;
     return { text: reply };
   },
+  chatStream: async function* () {
+    if (reply instanceof Error) throw reply;
+    yield* reply.match(/\s*\S+/g) ?? [];
+    return undefined;
+  },
 });
 
 describe('citation validation', () => {
