@@ -4,6 +4,7 @@
  *   npm run bench                       # sizes 10000,100000, 300 queries
  *   npm run bench -- --quick            # size 2000 only (smoke)
  *   npm run bench -- --sizes 10000 --queries 100
+ *   npm run bench -- --parts graph,ask  # parts: vector (this file), graph (bench/graph.ts), ask (bench/ask.ts)
  *
  * Every size gets its own fresh collections (dropped at the end). "Raw" always means the Milvus SDK
  * (a plain MilvusClient) and the same ClipEmbedder called directly, with the same parameters as our
@@ -24,13 +25,21 @@ import { createLogger } from '../src/logger.js';
 import { buildServices } from '../src/services.js';
 import { MilvusVectorStore, check } from '../src/stores/milvus.js';
 import { Neo4jGraphStore } from '../src/stores/neo4j.js';
+import { askRows, runAskBench, type AskBenchOptions, type AskResultBench } from './ask.js';
 import { ClusteredVectors, exactTopK, shortTexts } from './data.js';
+import { graphRows, runGraphBench, type GraphOptions, type GraphResult } from './graph.js';
 import { GraphqlClient } from './http.js';
 import { round, summarize, timed, type LatencySummary } from './stats.js';
 
 // ---------------------------------------------------------------- options
 
+type Part = 'vector' | 'graph' | 'ask';
+const PARTS: Part[] = ['vector', 'graph', 'ask'];
+
 interface Options {
+  parts: Part[];
+  graph: GraphOptions;
+  ask: AskBenchOptions;
   sizes: number[];
   queries: number;
   quick: boolean;
@@ -44,6 +53,9 @@ interface Options {
 
 function parseOptions(argv: string[]): Options {
   const o: Options = {
+    parts: [...PARTS],
+    graph: { entities: 100_000, relationships: 500_000, batch: 5000, queries: 200, warmup: 20 },
+    ask: { items: 10_000, graphEntities: 2000, graphRelationships: 8000, queries: 200, warmup: 20, routerPasses: 20 },
     sizes: [10_000, 100_000],
     queries: 300,
     quick: false,
@@ -72,6 +84,28 @@ function parseOptions(argv: string[]): Options {
       case '--quick':
         o.quick = true;
         break;
+      case '--parts': {
+        const parts = (value() ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+        for (const p of parts) if (!PARTS.includes(p as Part)) throw new Error(`--parts: unknown part "${p}" (choose from ${PARTS.join(', ')})`);
+        if (parts.length === 0) throw new Error('--parts needs at least one of vector,graph,ask');
+        o.parts = PARTS.filter((p) => parts.includes(p));
+        break;
+      }
+      case '--graph-entities':
+        o.graph.entities = int('--graph-entities', value());
+        break;
+      case '--graph-relationships':
+        o.graph.relationships = int('--graph-relationships', value());
+        break;
+      case '--graph-queries':
+        o.graph.queries = int('--graph-queries', value());
+        break;
+      case '--ask-items':
+        o.ask.items = int('--ask-items', value());
+        break;
+      case '--ask-queries':
+        o.ask.queries = int('--ask-queries', value());
+        break;
       case '--ingest-docs':
         o.ingestDocs = int('--ingest-docs', value());
         break;
@@ -80,7 +114,10 @@ function parseOptions(argv: string[]): Options {
         break;
       case '--help':
       case '-h':
-        console.log('usage: npm run bench -- [--sizes 10000,100000] [--queries 300] [--quick] [--ingest-docs 2000] [--load-batch 1000]');
+        console.log(
+          'usage: npm run bench -- [--parts vector,graph,ask] [--quick] [--sizes 10000,100000] [--queries 300] [--ingest-docs 2000] [--load-batch 1000]\n' +
+            '       [--graph-entities 100000] [--graph-relationships 500000] [--graph-queries 200] [--ask-items 10000] [--ask-queries 200]',
+        );
         process.exit(0);
         break;
       default:
@@ -93,6 +130,8 @@ function parseOptions(argv: string[]): Options {
     o.ingestDocs = Math.min(o.ingestDocs, 256);
     o.recallQueries = 50;
     o.warmup = 5;
+    o.graph = { ...o.graph, entities: Math.min(o.graph.entities, 5000), relationships: Math.min(o.graph.relationships, 25_000), queries: Math.min(o.graph.queries, 40), warmup: 5 };
+    o.ask = { ...o.ask, items: Math.min(o.ask.items, 1000), graphEntities: 500, graphRelationships: 2000, queries: Math.min(o.ask.queries, 40), warmup: 5, routerPasses: 5 };
   }
   return o;
 }
@@ -170,6 +209,8 @@ function configFor(collection: string, extra: Record<string, string> = {}): Conf
     HOST: '127.0.0.1',
     PORT: '0',
     MILVUS_COLLECTION: collection,
+    // The bench sends hundreds of requests a minute from one client: no request rate limit.
+    RATE_LIMIT_PER_MINUTE: '0',
     ...extra,
   });
 }
@@ -513,6 +554,7 @@ function table(rows: string[][]): string {
 }
 
 function printReport(results: SizeResult[]): void {
+  if (results.length === 0) return;
   const f = (x: number, d = 2) => x.toFixed(d);
   const pf = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
   const head = ['metric', ...results.map((r) => `N=${r.size}`)];
@@ -548,6 +590,10 @@ function printReport(results: SizeResult[]): void {
   console.log('\n' + table(rows) + '\n');
 }
 
+function printPart(title: string, rows: string[][]): void {
+  console.log('\n' + table([[title, 'value'], ...rows]) + '\n');
+}
+
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
@@ -562,19 +608,40 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg();
   progress(`model ${model.id} (dim ${model.dimension}, ${model.source}); Milvus ${base.milvus.address}; sizes ${o.sizes.join(', ')}; ${o.queries} queries`);
 
+  progress(`parts: ${o.parts.join(', ')}`);
   const results: SizeResult[] = [];
+  let graph: GraphResult | undefined;
+  let ask: AskResultBench | undefined;
+  const partSeconds: Partial<Record<Part, number>> = {};
   try {
-    for (const size of o.sizes) {
-      results.push(await runSize(size, o, embedder, raw, base));
-      await sleep(200);
+    if (o.parts.includes('vector')) {
+      const t = performance.now();
+      for (const size of o.sizes) {
+        results.push(await runSize(size, o, embedder, raw, base));
+        await sleep(200);
+      }
+      partSeconds.vector = round((performance.now() - t) / 1000, 1);
     }
   } finally {
     await raw.closeConnection().catch(() => undefined);
   }
+  if (o.parts.includes('graph')) {
+    const t = performance.now();
+    graph = await runGraphBench(o.graph, base, embedder, progress, configFor);
+    partSeconds.graph = round((performance.now() - t) / 1000, 1);
+  }
+  if (o.parts.includes('ask')) {
+    const t = performance.now();
+    ask = await runAskBench(o.ask, base, embedder, progress, configFor);
+    partSeconds.ask = round((performance.now() - t) / 1000, 1);
+  }
 
   const totalSeconds = round((performance.now() - t0) / 1000, 1);
   printReport(results);
-  const allPass = results.every((r) => Object.values(verdicts(r)).every((v) => v.pass));
+  if (graph) printPart('graph (Neo4j via our store / GraphQL vs raw driver)', graphRows(graph));
+  if (ask) printPart('ask (GraphQL end-to-end)', askRows(ask));
+  const vectorPass = results.every((r) => Object.values(verdicts(r)).every((v) => v.pass));
+  const allPass = vectorPass && (graph?.allPass ?? true) && (ask?.allPass ?? true);
   const report = {
     startedAt: startedAt.toISOString(),
     totalSeconds,
@@ -601,7 +668,11 @@ async function main(): Promise<void> {
     },
     options: o,
     targets: TARGETS,
+    parts: o.parts,
+    partSeconds,
     sizes: results.map((r) => ({ ...r, verdicts: verdicts(r) })),
+    ...(graph ? { graph } : {}),
+    ...(ask ? { ask } : {}),
     allPass,
     peakRssMb: peakRssMb(),
   };
@@ -611,6 +682,7 @@ async function main(): Promise<void> {
   const json = JSON.stringify(report, null, 2) + '\n';
   writeFileSync(file, json);
   writeFileSync(path.join(dir, 'latest.json'), json);
+  console.log(`parts ${Object.entries(partSeconds).map(([k, v]) => `${k} ${v} s`).join(', ')}`);
   console.log(`peak RSS ${report.peakRssMb} MB; total ${totalSeconds} s; targets ${allPass ? 'all met' : 'NOT all met'}`);
   console.log(`wrote ${path.relative(process.cwd(), file)} and bench/results/latest.json`);
 }
