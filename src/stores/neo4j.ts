@@ -37,6 +37,7 @@ const LABEL = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 /** Node properties the store owns; client properties may not use these keys. */
 export const RESERVED_KEYS = new Set(['id', 'name', 'type', 'aliases', 'aliasText', 'description', 'createdAt', 'updatedAt']);
 const LINK_TYPES = { TEXT: 'MENTIONS', IMAGE: 'DEPICTS' } as const;
+const SCHEMA_TTL_MS = 10_000;
 
 export interface GraphLabels {
   entity: string;
@@ -333,6 +334,7 @@ export class Neo4jGraphStore implements GraphStore {
 
   async writeItems(write: GraphItemWrite, alongside: (info: GraphWriteInfo) => Promise<void>): Promise<void> {
     await this.init();
+    this.schemaCache = undefined;
     const session = this.session('WRITE');
     const tx = session.beginTransaction({ timeout: 60_000, metadata: { app: 'knowledge-graphql', operation: 'write items' } });
     let committed = false;
@@ -392,11 +394,29 @@ export class Neo4jGraphStore implements GraphStore {
       if (!committed) await tx.rollback().catch(() => undefined);
       throw mapNeo4jError('write items', err);
     } finally {
+      this.schemaCache = undefined;
       await session.close();
     }
   }
 
-  async schema(): Promise<GraphSchema> {
+  /**
+   * The schema summary costs four queries (one counts every relationship); every question routed
+   * or turned into Cypher needs it, so it is cached briefly and dropped on this instance's writes.
+   */
+  private schemaCache: { value: Promise<GraphSchema>; at: number } | undefined;
+
+  schema(): Promise<GraphSchema> {
+    const now = Date.now();
+    if (this.schemaCache && now - this.schemaCache.at < SCHEMA_TTL_MS) return this.schemaCache.value;
+    const value = this.loadSchema();
+    this.schemaCache = { value, at: now };
+    value.catch(() => {
+      if (this.schemaCache?.value === value) this.schemaCache = undefined;
+    });
+    return value;
+  }
+
+  private loadSchema(): Promise<GraphSchema> {
     return this.run('schema', 'READ', async (tx) => {
       const types = await tx.run(`MATCH (e:${this.E}) RETURN DISTINCT e.type AS t ORDER BY t LIMIT 200`);
       const rels = await tx.run(
@@ -506,6 +526,7 @@ export class Neo4jGraphStore implements GraphStore {
 
   /** Run one unit of work in a managed transaction, with the driver's retries on transient errors. */
   async run<T>(operation: string, mode: SessionMode, work: (tx: ManagedTransaction) => Promise<T>, timeoutMs = 30_000): Promise<T> {
+    if (mode === neo4j.session.WRITE) this.schemaCache = undefined;
     const session = this.session(mode);
     const txConfig = { timeout: timeoutMs, metadata: { app: 'knowledge-graphql', operation } };
     try {
@@ -513,6 +534,7 @@ export class Neo4jGraphStore implements GraphStore {
     } catch (err) {
       throw mapNeo4jError(operation, err);
     } finally {
+      if (mode === neo4j.session.WRITE) this.schemaCache = undefined;
       await session.close();
     }
   }
