@@ -214,35 +214,30 @@ export class GraphService {
     const names = new Map<string, Entity>(linked.map((h) => [h.entity.id, h.entity]));
     const facts = new Map<string, { rel: Relationship; score: number }>();
 
-    const budget = Math.max(opts.limit * 5, 50);
-    const subgraphs = await Promise.all(
-      linked.map((h) => graph.neighbourhood(h.entity.id, { depth: opts.depth, limit: Math.min(budget, this.deps.config.maxResults) })),
-    );
-    subgraphs.forEach((sg, k) => {
-      const origin = linked[k]!;
-      for (const e of sg.entities) names.set(e.id, e);
+    // One breadth-first expansion from all linked entities at once (one query per level).
+    const budget = Math.max(opts.limit * 5, 50) * linked.length;
+    const sg = await graph.neighbourhood([...linkedIds.keys()], { depth: opts.depth, limit: Math.min(budget, this.deps.config.maxResults) });
+    for (const e of sg.entities) names.set(e.id, e);
+    for (const origin of linked) {
       const hop = hopsFrom(origin.entity.id, sg.relationships);
       for (const rel of sg.relationships) {
-        const distance = Math.max(hop.get(rel.from) ?? 9, hop.get(rel.to) ?? 9) ; // 1 for direct facts
+        const distance = Math.max(hop.get(rel.from) ?? 99, hop.get(rel.to) ?? 99); // 1 for direct facts
+        if (distance > opts.depth) continue;
         let score = origin.score * (distance <= 1 ? 1 : 0.5 / (distance - 1));
         if (linkedIds.has(rel.from) && linkedIds.has(rel.to) && rel.from !== rel.to) score += 1;
         if (mentionsType(rel.type, words)) score += 0.5;
         const prev = facts.get(rel.id);
         if (!prev || prev.score < score) facts.set(rel.id, { rel, score });
       }
-    });
+    }
 
-    // Connections between the linked entities are the most telling facts.
-    const pairs = linked.flatMap((a, i) => linked.slice(i + 1).map((b) => [a.entity.id, b.entity.id] as const)).slice(0, 6);
-    const paths = await Promise.all(
-      pairs.map(([a, b]) => graph.shortestPaths(a, b, { maxLength: Math.min(4, this.deps.config.maxPathLength), limit: 1 }).catch(() => [])),
-    );
-    for (const p of paths.flat()) {
-      for (const e of p.entities) names.set(e.id, e);
-      for (const rel of p.relationships) {
+    // Connections between the linked entities are the most telling facts. Paths of up to twice the
+    // depth lie inside the expanded subgraph, so they are found here without more queries.
+    const pairs = linked.flatMap((a, i) => linked.slice(i + 1).map((b) => [a.entity.id, b.entity.id] as const)).slice(0, 10);
+    for (const [a, b] of pairs) {
+      for (const rel of shortestPathIn(sg.relationships, a, b, Math.min(2 * opts.depth, this.deps.config.maxPathLength))) {
         const prev = facts.get(rel.id);
-        const score = (prev?.score ?? 0.5) + 0.75;
-        facts.set(rel.id, { rel, score });
+        facts.set(rel.id, { rel, score: (prev?.score ?? 0.5) + 0.75 });
       }
     }
 
@@ -323,6 +318,32 @@ function hopsFrom(origin: string, rels: Relationship[]): Map<string, number> {
     }
   }
   return dist;
+}
+
+/** One shortest path (as relationships, direction ignored) from a to b within `rels`, or []. */
+function shortestPathIn(rels: Relationship[], a: string, b: string, maxLength: number): Relationship[] {
+  const adjacent = new Map<string, { to: string; rel: Relationship }[]>();
+  for (const r of rels) {
+    adjacent.set(r.from, [...(adjacent.get(r.from) ?? []), { to: r.to, rel: r }]);
+    adjacent.set(r.to, [...(adjacent.get(r.to) ?? []), { to: r.from, rel: r }]);
+  }
+  const via = new Map<string, { prev: string; rel: Relationship } | null>([[a, null]]);
+  let frontier = [a];
+  for (let d = 0; d < maxLength && frontier.length && !via.has(b); d++) {
+    const next: string[] = [];
+    for (const n of frontier) {
+      for (const { to, rel } of adjacent.get(n) ?? []) {
+        if (via.has(to)) continue;
+        via.set(to, { prev: n, rel });
+        next.push(to);
+      }
+    }
+    frontier = next;
+  }
+  if (!via.has(b) || a === b) return [];
+  const path: Relationship[] = [];
+  for (let n = b, step = via.get(n); step; n = step.prev, step = via.get(n)) path.unshift(step.rel);
+  return path;
 }
 
 /** SPOUSE_OF matches "spouse"; WON matches "won"/"wins" (shared 4-letter stem for longer words). */

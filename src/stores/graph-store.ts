@@ -131,7 +131,8 @@ export interface GraphStore {
   getEntities(ids: string[]): Promise<Entity[]>;
   /** Full-text search over names and aliases; `fuzzy` allows small misspellings. */
   searchEntities(text: string, opts: { limit: number; fuzzy: boolean; types?: string[] }): Promise<EntityHit[]>;
-  neighbourhood(id: string, q: NeighbourhoodQuery): Promise<Subgraph>;
+  /** Around one entity, or several at once (a single breadth-first expansion from all of them). */
+  neighbourhood(id: string | string[], q: NeighbourhoodQuery): Promise<Subgraph>;
   shortestPaths(from: string, to: string, opts: { maxLength: number; limit: number; relationshipTypes?: string[] }): Promise<GraphPath[]>;
   itemsOf(entityIds: string[], limit: number): Promise<(ItemNode & { entityId: string; link: string })[]>;
   entitiesOfItems(itemIds: string[]): Promise<ItemLink[]>;

@@ -231,16 +231,19 @@ export class Neo4jGraphStore implements GraphStore {
    * Breadth-first, one query per level, so the work is bounded by the size cap rather than by the
    * number of paths (a variable-length pattern enumerates paths and explodes on dense graphs).
    */
-  async neighbourhood(id: string, q: NeighbourhoodQuery): Promise<Subgraph> {
+  async neighbourhood(id: string | string[], q: NeighbourhoodQuery): Promise<Subgraph> {
     for (const t of q.relationshipTypes ?? []) {
       if (!RELATIONSHIP_TYPE.test(t)) throw new BadInputError(`"${t}" is not a valid relationship type`, 'relationshipTypes');
     }
+    const ids = [...new Set(Array.isArray(id) ? id : [id])];
     return this.run('neighbourhood', 'READ', async (tx) => {
-      const start = await tx.run(`MATCH (e:${this.E} {id: $id}) RETURN e`, { id });
-      if (start.records.length === 0) throw new NotFoundError(`no entity with id "${id}"`, { id });
-      const entities = new Map<string, Entity>([[id, toEntity(start.records[0]!.get('e') as NeoNode)]]);
+      const start = await tx.run(`MATCH (e:${this.E}) WHERE e.id IN $ids RETURN e`, { ids });
+      const found = start.records.map((r) => toEntity(r.get('e') as NeoNode));
+      const missing = ids.filter((i) => !found.some((e) => e.id === i));
+      if (missing.length) throw new NotFoundError(`no entity with id ${missing.map((m) => `"${m}"`).join(', ')}`, { ids: missing });
+      const entities = new Map<string, Entity>(found.map((e) => [e.id, e]));
       const rels = new Map<string, Relationship>();
-      let frontier = [id];
+      let frontier = ids;
       let truncated = false;
       for (let level = 0; level < q.depth && frontier.length > 0 && !truncated; level++) {
         const room = q.limit - rels.size;
