@@ -47,6 +47,11 @@ async function main(): Promise<void> {
     for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
   }
 
+  if (!config.apiKeys) {
+    const msg = 'No API_KEYS set: local development mode, every caller may read, write and delete.';
+    if (config.env === 'production') log.warn(`${msg} Set API_KEYS before exposing the service.`, { event: 'startup.dev_mode' });
+    else log.info(msg, { event: 'startup.dev_mode' });
+  }
   const url = await app.listen();
   const health = await Promise.all([services.vectors.health(), services.graph.health()]);
   for (const h of health) {
