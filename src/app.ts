@@ -45,6 +45,8 @@ export async function createApp(services: Services, opts: { metrics?: Metrics } 
     schema,
     introspection: config.introspection,
     validationRules: validationRules(config),
+    // A huge query is refused while parsing, before any limit rule has to walk it.
+    parseOptions: { maxTokens: 20_000 },
     persistedQueries: config.persistedQueries ? {} : false,
     includeStacktraceInErrorResponses: false,
     formatError: makeFormatError({

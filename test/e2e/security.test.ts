@@ -195,6 +195,11 @@ describe('hostile or malformed requests: a clear error with a code, nothing writ
     await expectRefused(r, 400, 'GRAPHQL_VALIDATION_FAILED', /selects 5001 fields \(fragments expanded\); the limit is 1000 \(MAX_SELECTIONS\)/);
   });
 
+  it('a query of more than 20000 tokens is refused while parsing', async () => {
+    const r = await gql(`{ health { ${'status '.repeat(25_000)} } }`, { headers: admin });
+    await expectRefused(r, 400, 'GRAPHQL_PARSE_FAILED', /more (that|than) 20000 tokens/);
+  });
+
   it('a query over the cost limit -> 400 naming MAX_QUERY_COST, also when the sizes come in variables', async () => {
     const lit = '{ searchEntities(query: "x", limit: 100) { entity { neighbourhood(limit: 100) { entities { items(limit: 100) { id } } } } } }';
     await expectRefused(await gql(lit, { headers: admin }), 400, 'GRAPHQL_VALIDATION_FAILED', /estimated cost of \d+; the limit is 20000 \(MAX_QUERY_COST\)/);
