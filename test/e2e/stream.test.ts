@@ -168,7 +168,6 @@ describe('askStream with a streaming LLM (stub)', () => {
     for (let i = 0; i < 10; i++) llm.enqueue(dispatcher(chunks, 100)); // 4 s of streaming
     const received: Event[] = [];
     let completed = false;
-    const started = Date.now();
     const unsubscribe = client(server.ws).subscribe<{ askStream: Event }>(
       { query: ASK_STREAM, variables: { q: 'What did Marie Curie discover?', o: { routes: ['VECTOR'] } } },
       {
@@ -185,7 +184,6 @@ describe('askStream with a streaming LLM (stub)', () => {
       },
     );
     await waitFor(() => llm.requests.some((r) => isAnswer(r) && r.closedEarly), 3000, 'the LLM stream to be closed');
-    expect(Date.now() - started).toBeLessThan(3000);
     await new Promise((r) => setTimeout(r, 300));
     const kinds = received.map((e) => e.__typename);
     expect(kinds).toContain('AnswerDelta');

