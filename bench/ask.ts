@@ -103,7 +103,7 @@ class TimedLlm implements LlmClient {
     try {
       return await this.inner.chat(req);
     } finally {
-      this.calls.push({ kind: kindOf(req.messages[0]?.content ?? ''), t0, t1: performance.now() });
+      this.calls.push({ kind: kindOf(String(req.messages[0]?.content ?? '')), t0, t1: performance.now() });
     }
   }
   async *chatStream(req: ChatRequest): AsyncGenerator<string, ChatUsage | undefined, undefined> {
@@ -111,7 +111,7 @@ class TimedLlm implements LlmClient {
     try {
       return yield* this.inner.chatStream(req);
     } finally {
-      this.calls.push({ kind: kindOf(req.messages[0]?.content ?? ''), t0, t1: performance.now() });
+      this.calls.push({ kind: kindOf(String(req.messages[0]?.content ?? '')), t0, t1: performance.now() });
     }
   }
 }

@@ -89,6 +89,7 @@ const EnvSchema = z.object({
   LLM_API_KEY: z.string().optional(),
   LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
   LLM_TIMEOUT_MS: int(100, 600_000).default(20_000),
+  LLM_VISION: bool.default(false),
 
   WEB_SEARCH_PROVIDER: z.enum(['none', 'searxng', 'tavily', 'brave']).default('none'),
   WEB_SEARCH_URL: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
@@ -170,7 +171,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     },
     /** Undefined when no LLM is configured: features that need one fall back or say so. */
     llm: env.LLM_BASE_URL
-      ? { baseUrl: env.LLM_BASE_URL, apiKey: env.LLM_API_KEY ?? '', model: env.LLM_MODEL, timeoutMs: env.LLM_TIMEOUT_MS }
+      ? { baseUrl: env.LLM_BASE_URL, apiKey: env.LLM_API_KEY ?? '', model: env.LLM_MODEL, timeoutMs: env.LLM_TIMEOUT_MS, vision: env.LLM_VISION }
       : undefined,
     /** provider 'none' = the WEB route is unavailable and never chosen. */
     web: {

@@ -118,7 +118,7 @@ export async function buildServices(config: Config, log: Logger, overrides: Serv
     graph,
     web,
     reranker: llm && config.ask.rerank === 'auto' ? new LlmReranker(llmFor('rerank')!) : undefined,
-    answerer: llm ? new LlmAnswerer(llmFor('answer')!) : new ExtractiveAnswerer(),
+    answerer: llm ? new LlmAnswerer(llmFor('answer')!, new ExtractiveAnswerer(), config.llm?.vision ?? false) : new ExtractiveAnswerer(),
     condenser: llm ? new LlmCondenser(llmFor('condense')!, heuristic) : heuristic,
     conversations,
     maxTurns: config.conversations.maxTurns,

@@ -1,5 +1,5 @@
 import { errorMessage } from '../errors.js';
-import type { LlmClient } from '../llm/client.js';
+import type { ChatContentPart, ChatMessage, LlmClient } from '../llm/client.js';
 import { evidenceText, type Evidence } from './evidence.js';
 
 export type AnswerMode = 'LLM' | 'EXTRACTIVE' | 'NONE';
@@ -69,13 +69,15 @@ export class LlmAnswerer implements Answerer {
   constructor(
     private readonly llm: LlmClient,
     private readonly fallback: Answerer = new ExtractiveAnswerer(),
+    /** The model sees images: image evidence fetched from an https URL is attached as an image. */
+    private readonly vision = false,
   ) {}
 
   async answer(question: string, evidence: Evidence[], signal?: AbortSignal): Promise<Answer> {
     if (evidence.length === 0) return noEvidence();
     let text: string;
     try {
-      const res = await this.llm.chat({ messages: answerMessages(question, evidence), temperature: 0, maxTokens: 800, ...(signal ? { signal } : {}) });
+      const res = await this.llm.chat({ messages: answerMessages(question, evidence, { vision: this.vision }), temperature: 0, maxTokens: 800, ...(signal ? { signal } : {}) });
       text = res.text.trim();
     } catch (err) {
       const a = await this.fallback.answer(question, evidence, signal);
@@ -92,7 +94,7 @@ export class LlmAnswerer implements Answerer {
     }
     let text = '';
     try {
-      for await (const delta of this.llm.chatStream({ messages: answerMessages(question, evidence), temperature: 0, maxTokens: 800, ...(signal ? { signal } : {}) })) {
+      for await (const delta of this.llm.chatStream({ messages: answerMessages(question, evidence, { vision: this.vision }), temperature: 0, maxTokens: 800, ...(signal ? { signal } : {}) })) {
         text += delta;
         yield delta;
       }
@@ -109,7 +111,7 @@ export class LlmAnswerer implements Answerer {
   }
 }
 
-export function answerMessages(question: string, evidence: Evidence[]): { role: 'system' | 'user'; content: string }[] {
+export function answerMessages(question: string, evidence: Evidence[], opts: { vision?: boolean } = {}): ChatMessage[] {
   const list = evidence
     .map((e) => {
       const kind = e.kind === 'WEB' ? `web: ${e.web.url}` : e.kind === 'GRAPH' ? 'knowledge graph' : e.kind === 'IMAGE' ? 'image caption' : 'document';
@@ -127,7 +129,23 @@ export function answerMessages(question: string, evidence: Evidence[]): { role: 
         'Be concise: a few sentences.',
       ].join(' '),
     },
-    { role: 'user', content: `Evidence:\n${list}\n\nQuestion: ${question}` },
+    { role: 'user', content: userContent(`Evidence:\n${list}\n\nQuestion: ${question}`, opts.vision ? evidence : []) },
+  ];
+}
+
+/**
+ * For a vision model, the images behind image evidence go along (by URL: only images ingested
+ * from an https URL have one; images sent as base64 are not kept, so only their caption goes).
+ */
+function userContent(text: string, evidence: Evidence[]): string | ChatContentPart[] {
+  const images = evidence.flatMap((e) => (e.kind === 'IMAGE' && /^https:\/\//i.test(e.item.source) ? [{ n: e.number, url: e.item.source }] : []));
+  if (images.length === 0) return text;
+  return [
+    { type: 'text', text },
+    ...images.flatMap(({ n, url }): ChatContentPart[] => [
+      { type: 'text', text: `Image [${n}]:` },
+      { type: 'image_url', image_url: { url } },
+    ]),
   ];
 }
 

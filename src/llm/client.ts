@@ -1,11 +1,14 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { Config } from '../config.js';
 import { TimeoutError, UnavailableError, errorMessage } from '../errors.js';
 
+/** Parts of a multimodal user message (OpenAI's format): text, and images by URL for vision models. */
+export type ChatContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
+
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
-  content: string;
+  content: string | ChatContentPart[];
 }
 
 export interface ChatRequest {
@@ -49,7 +52,7 @@ export class LlmUnavailableError extends UnavailableError {
   }
 }
 
-type LlmConfig = NonNullable<Config['llm']>;
+type LlmConfig = Omit<NonNullable<Config['llm']>, 'vision'>;
 
 /**
  * An OpenAI-compatible chat-completions API through the `openai` package: the only module that
@@ -78,7 +81,7 @@ export class OpenAiLlm implements LlmClient {
       completion = await this.client.chat.completions.create(
         {
           model: this.model,
-          messages: req.messages,
+          messages: req.messages as ChatCompletionMessageParam[],
           ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
           ...(req.maxTokens !== undefined ? { max_tokens: req.maxTokens } : {}),
           ...(req.json ? { response_format: { type: 'json_object' as const } } : {}),
@@ -116,7 +119,7 @@ export class OpenAiLlm implements LlmClient {
       const stream = await this.client.chat.completions.create(
         {
           model: this.model,
-          messages: req.messages,
+          messages: req.messages as ChatCompletionMessageParam[],
           stream: true,
           stream_options: { include_usage: true },
           ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
@@ -176,6 +179,6 @@ function causeMessage(err: Error): string {
 }
 
 /** The configured LLM, or undefined when none is configured (features that need one fall back). */
-export function createLlm(config: Config['llm']): LlmClient | undefined {
+export function createLlm(config: LlmConfig | undefined): LlmClient | undefined {
   return config ? new OpenAiLlm(config) : undefined;
 }

@@ -81,3 +81,28 @@ describe('answerers', () => {
     expect(user!.content).toContain('[2] (knowledge graph)');
   });
 });
+
+describe('vision', () => {
+  const image = (number: number, source: string): Evidence => ({
+    kind: 'IMAGE',
+    item: { id: `img_${number}`, modality: 'IMAGE', text: 'a red square', title: '', source, documentId: '', chunkIndex: -1, metadata: {}, createdAt: new Date(0), updatedAt: new Date(0) },
+    id: `img_${number}`,
+    number,
+    route: 'VECTOR',
+    ranks: [{ route: 'VECTOR', rank: number, score: 0.9 }],
+    fusedScore: 0.01,
+  });
+
+  it('attaches images that have an https URL when the model sees images, and only then', () => {
+    const ev = [image(1, 'https://img.example/red.png'), image(2, ''), ...evidence.map((e) => ({ ...e, number: e.number + 2 }))];
+    const [, user] = answerMessages('What colour is it?', ev, { vision: true });
+    expect(Array.isArray(user!.content)).toBe(true);
+    const parts = user!.content as { type: string; text?: string; image_url?: { url: string } }[];
+    expect(parts[0]!.text).toContain('[1] (image caption) Image: a red square');
+    expect(parts.slice(1)).toEqual([
+      { type: 'text', text: 'Image [1]:' },
+      { type: 'image_url', image_url: { url: 'https://img.example/red.png' } },
+    ]);
+    expect(typeof answerMessages('q', ev)[1]!.content).toBe('string');
+  });
+});

@@ -166,6 +166,17 @@ describe('OpenAiLlm against the stub', () => {
     expect(chunks.at(-1).usage.completion_tokens).toBeGreaterThan(0);
   });
 
+  it('sends multimodal content (text and image parts) as the OpenAI API expects', async () => {
+    stub.enqueue({ content: 'A red square [1].' });
+    await llm().chat({
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is it?' }, { type: 'image_url', image_url: { url: 'https://img.example/red.png' } }] }],
+    });
+    expect(stub.requests.at(-1)!.body!.messages[0].content).toEqual([
+      { type: 'text', text: 'What is it?' },
+      { type: 'image_url', image_url: { url: 'https://img.example/red.png' } },
+    ]);
+  });
+
   it('createLlm returns undefined without configuration', () => {
     expect(createLlm(undefined)).toBeUndefined();
     expect(createLlm({ baseUrl: stub.baseUrl, apiKey: '', model: 'm', timeoutMs: 1000 })?.model).toBe('m');
