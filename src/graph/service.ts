@@ -206,9 +206,20 @@ export class GraphService {
     return chosen.map(({ entity, score }) => ({ entity, score }));
   }
 
+  /** Items linked to these entities, with their texts from the vector store when it answers. */
+  private async mentions(entityIds: string[], limit: number) {
+    const links = await this.deps.graph.itemsOf(entityIds, limit);
+    // Item texts live in the vector store; if it is down, the graph still names the items.
+    const stored = await this.deps.vectors.get([...new Set(links.map((l) => l.id))]).catch((err: unknown) => {
+      this.deps.log.warn('item texts unavailable for graph evidence', { event: 'graph.items_unavailable', err: errorMessage(err) });
+      return links.map((l) => ({ id: l.id, modality: l.modality, text: '', title: l.title, source: l.source }));
+    });
+    return { links, items: new Map(stored.map((i) => [i.id, i])) };
+  }
+
   private async templateEvidence(question: string, linked: EntityHit[], opts: { depth: number; limit: number }): Promise<GraphEvidence[]> {
     if (linked.length === 0) return [];
-    const { graph, vectors } = this.deps;
+    const { graph } = this.deps;
     const words = new Set(tokens(question).filter((w) => !STOPWORDS.has(w)));
     const linkedIds = new Map(linked.map((h) => [h.entity.id, h.score]));
     const names = new Map<string, Entity>(linked.map((h) => [h.entity.id, h.entity]));
@@ -216,6 +227,9 @@ export class GraphService {
 
     // One breadth-first expansion from all linked entities at once (one query per level).
     const budget = Math.max(opts.limit * 5, 50) * linked.length;
+    // The items that mention the linked entities (and their texts) are fetched meanwhile.
+    const mentions = this.mentions([...linkedIds.keys()], Math.min(20, opts.limit));
+    mentions.catch(() => undefined); // awaited below
     const sg = await graph.neighbourhood([...linkedIds.keys()], { depth: opts.depth, limit: Math.min(budget, this.deps.config.maxResults) });
     for (const e of sg.entities) names.set(e.id, e);
     for (const origin of linked) {
@@ -263,14 +277,7 @@ export class GraphService {
       }
     }
     // Ingested items that mention or depict the linked entities.
-    const links = await graph.itemsOf([...linkedIds.keys()], Math.min(20, opts.limit));
-    // Item texts live in the vector store; if it is down, the graph still names the items.
-    const items = new Map(
-      (await vectors.get([...new Set(links.map((l) => l.id))]).catch((err: unknown) => {
-        this.deps.log.warn('item texts unavailable for graph evidence', { event: 'graph.items_unavailable', err: errorMessage(err) });
-        return links.map((l) => ({ id: l.id, modality: l.modality, text: '', title: l.title, source: l.source }));
-      })).map((i) => [i.id, i]),
-    );
+    const { links, items } = await mentions;
     for (const l of links) {
       const item = items.get(l.id);
       if (!item) continue;
