@@ -130,7 +130,7 @@ export class GraphService {
     if (entityIds.length === 0) throw new BadInputError('entityIds is empty', 'entityIds');
     const items = isDocumentId(itemId) ? await this.deps.vectors.list({ documentId: itemId }, 16_384) : await this.deps.vectors.get([itemId]);
     if (items.length === 0) throw new NotFoundError(`no item or document with id "${itemId}"`, { id: itemId });
-    const nodes = items.map((i) => ({ id: i.id, modality: i.modality, documentId: i.documentId, title: i.title, source: i.source }));
+    const nodes = items.map((i) => ({ id: i.id, modality: i.modality, documentId: i.documentId, title: i.title, source: i.source, text: i.text }));
     const links = items.flatMap((i) => entityIds.map((entityId) => ({ itemId: i.id, entityId })));
     await this.deps.graph.writeItems({ upsert: nodes, links, remove: [] }, async () => undefined);
     return items.map((i) => i.id);
@@ -206,15 +206,24 @@ export class GraphService {
     return chosen.map(({ entity, score }) => ({ entity, score }));
   }
 
-  /** Items linked to these entities, with their texts from the vector store when it answers. */
+  /**
+   * Items linked to these entities, with their texts. The graph keeps each item's text; only items
+   * written before it did are looked up in the vector store (and named without text if it is down).
+   */
   private async mentions(entityIds: string[], limit: number) {
     const links = await this.deps.graph.itemsOf(entityIds, limit);
-    // Item texts live in the vector store; if it is down, the graph still names the items.
-    const stored = await this.deps.vectors.get([...new Set(links.map((l) => l.id))]).catch((err: unknown) => {
-      this.deps.log.warn('item texts unavailable for graph evidence', { event: 'graph.items_unavailable', err: errorMessage(err) });
-      return links.map((l) => ({ id: l.id, modality: l.modality, text: '', title: l.title, source: l.source }));
-    });
-    return { links, items: new Map(stored.map((i) => [i.id, i])) };
+    const items = new Map<string, { id: string; modality: string; text: string; title: string; source: string }>(
+      links.filter((l) => l.text !== undefined).map((l) => [l.id, { ...l, text: l.text ?? '' }]),
+    );
+    const missing = [...new Set(links.filter((l) => !items.has(l.id)).map((l) => l.id))];
+    if (missing.length) {
+      const stored = await this.deps.vectors.get(missing).catch((err: unknown) => {
+        this.deps.log.warn('item texts unavailable for graph evidence', { event: 'graph.items_unavailable', err: errorMessage(err) });
+        return links.filter((l) => missing.includes(l.id)).map((l) => ({ ...l, text: '' }));
+      });
+      for (const i of stored) items.set(i.id, i);
+    }
+    return { links, items };
   }
 
   private async templateEvidence(question: string, linked: EntityHit[], opts: { depth: number; limit: number }): Promise<GraphEvidence[]> {

@@ -260,7 +260,7 @@ export class IngestService {
 
     // The same content twice in one call is one item (last wins).
     const all = [...new Map(prepared.flatMap((p) => (p.kind === 'text' ? p.records : [p.record])).map((r) => [r.id, r])).values()];
-    const nodes: ItemNode[] = all.map((r) => ({ id: r.id, modality: r.modality, documentId: r.documentId, title: r.title, source: r.source, createdAt: r.createdAt }));
+    const nodes: ItemNode[] = all.map((r) => ({ id: r.id, modality: r.modality, documentId: r.documentId, title: r.title, source: r.source, text: r.text, createdAt: r.createdAt }));
     const links: ItemLink[] = prepared.flatMap((p) =>
       (p.kind === 'text' ? p.records : [p.record]).flatMap((r) => p.entityIds.map((entityId) => ({ itemId: r.id, entityId }))),
     );

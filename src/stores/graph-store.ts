@@ -45,6 +45,8 @@ export interface ItemNode {
   documentId: string;
   title: string;
   source: string;
+  /** The chunk text or image caption (so graph evidence and Cypher can quote it). */
+  text?: string;
   /** First ingest time (kept by the graph across re-ingests). */
   createdAt?: Date;
 }

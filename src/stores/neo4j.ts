@@ -352,7 +352,7 @@ export class Neo4jGraphStore implements GraphStore {
           `UNWIND $items AS it
            MERGE (i:${this.I} {id: it.id})
            WITH i, it, i.createdAt AS before
-           SET i.modality = it.modality, i.documentId = it.documentId, i.title = it.title, i.source = it.source,
+           SET i.modality = it.modality, i.documentId = it.documentId, i.title = it.title, i.source = it.source, i.text = coalesce(it.text, i.text, ''),
                i.createdAt = coalesce(before, it.createdAt)
            RETURN it.id AS id, before`,
           { items: write.upsert.map((i) => ({ ...i, createdAt: (i.createdAt ?? new Date()).getTime() })) },
@@ -632,5 +632,6 @@ function toItemNode(n: NeoNode): ItemNode {
     documentId: String(p.documentId ?? ''),
     title: String(p.title ?? ''),
     source: String(p.source ?? ''),
+    ...(typeof p.text === 'string' ? { text: p.text } : {}),
   };
 }
