@@ -152,6 +152,9 @@ export class GraphService {
     const maxEntities = bounded(opts.maxEntities ?? 5, 1, 50, 'maxEntities', 'at most 50');
     const warnings: string[] = [];
 
+    // Entity linking runs while text-to-Cypher works: both paths report the linked entities.
+    const linking = this.linkEntities(q, maxEntities);
+    linking.catch(() => undefined); // awaited below
     let fallbackReason: string | null = null;
     if (mode !== 'TEMPLATE') {
       if (!this.deps.text2cypher) {
@@ -160,7 +163,7 @@ export class GraphService {
         try {
           const res = await this.deps.text2cypher.run(q, opts.signal);
           if (res.ok && res.answer.rows.length > 0) {
-            const linked = await this.linkEntities(q, maxEntities);
+            const linked = await linking;
             if (res.answer.truncated) warnings.push(`the Cypher result was cut at ${res.answer.rows.length} rows`);
             return {
               question: q,
@@ -179,7 +182,7 @@ export class GraphService {
       }
     }
     if (fallbackReason) warnings.push(fallbackReason);
-    const linked = await this.linkEntities(q, maxEntities);
+    const linked = await linking;
     const evidence = await this.templateEvidence(q, linked, { depth, limit });
     return { question: q, mode: 'TEMPLATE', linkedEntities: linked, evidence, cypher: null, fallbackReason, warnings };
   }
