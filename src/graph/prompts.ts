@@ -36,7 +36,7 @@ function describeSchema(s: GraphSchema): string {
     `Relationships between entities (${s.counts.relationships}), with the entity types seen at each end:`,
     rels,
     '  Every relationship has an `id` property; other relationship properties may exist.',
-    `Item nodes: label :${I} (${s.counts.items} nodes): ingested text chunks and images, properties id, modality ('TEXT' or 'IMAGE'), documentId, title, source.`,
+    `Item nodes: label :${I} (${s.counts.items} nodes): ingested text chunks and images, properties id, modality ('TEXT' or 'IMAGE'), documentId, title, source, text (the chunk text or image caption).`,
     `  (:${I})-[:MENTIONS]->(:${E}) for text, (:${I})-[:DEPICTS]->(:${E}) for images.`,
     `Full-text index on entity name and aliases: CALL db.index.fulltext.queryNodes('${E}_names', 'lucene query') YIELD node, score`,
   ].join('\n');
@@ -57,7 +57,7 @@ function examples(s: GraphSchema, rowLimit: number): string {
     ),
     q(
       'Which documents mention Ada Lovelace?',
-      `MATCH (i:${I})-[:MENTIONS|DEPICTS]->(e:${E}) WHERE toLower(e.name) CONTAINS toLower('Lovelace') RETURN DISTINCT i.documentId AS documentId, i.title AS title, i.source AS source, i.modality AS modality LIMIT ${limit}`,
+      `MATCH (i:${I})-[:MENTIONS|DEPICTS]->(e:${E}) WHERE toLower(e.name) CONTAINS toLower('Lovelace') RETURN DISTINCT i.documentId AS documentId, i.title AS title, i.source AS source, i.modality AS modality, i.text AS text LIMIT ${limit}`,
     ),
     q(
       'How many relationships of each type are there?',
