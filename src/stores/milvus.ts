@@ -38,6 +38,7 @@ export class MilvusVectorStore implements VectorStore {
       timeout: cfg.timeoutMs,
       logLevel: 'error',
     });
+    quietConnect(client);
     return new MilvusVectorStore(client, cfg, collection);
   }
 
@@ -313,6 +314,16 @@ export class MilvusVectorStore implements VectorStore {
       throw new UnavailableError('milvus', `Milvus ${what} failed: ${errorMessage(err)}`, { cause: err });
     });
   }
+}
+
+/**
+ * The SDK starts connecting in its constructor and keeps that promise until the first call awaits
+ * it. If Milvus is down at that moment, the promise rejects with no handler yet, and an unhandled
+ * rejection would end the process: the service must start (and keep running) while Milvus is down.
+ * Every call still awaits the same promise and reports the failure as UNAVAILABLE.
+ */
+export function quietConnect(client: MilvusClient): void {
+  (client as unknown as { connectPromise?: Promise<unknown> }).connectPromise?.catch(() => undefined);
 }
 
 interface Status {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { quietConnect } from '../../src/stores/milvus.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { PROJECT_ROOT } from '../../src/config.js';
@@ -81,6 +82,7 @@ async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeou
 async function reloadCollection(): Promise<void> {
   await new Promise((r) => setTimeout(r, 500));
   const client = new MilvusClient({ address: `127.0.0.1:${milvusPort}`, timeout: 10_000, logLevel: 'error' });
+  quietConnect(client);
   try {
     await client.loadCollection({ collection_name: ctx.services.vectors.collection });
   } finally {

@@ -1,6 +1,7 @@
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import neo4j from 'neo4j-driver';
 import { loadConfig } from '../../src/config.js';
+import { quietConnect } from '../../src/stores/milvus.js';
 
 /**
  * Integration and e2e tiers run against real Milvus and Neo4j. scripts/test.sh (`npm test`)
@@ -11,6 +12,7 @@ export default async function checkServices(): Promise<void> {
   const problems: string[] = [];
 
   const milvus = new MilvusClient({ address: config.milvus.address, token: config.milvus.token, timeout: 10_000, logLevel: 'error' });
+  quietConnect(milvus);
   try {
     const res = await milvus.checkHealth();
     if (!res.isHealthy) problems.push(`Milvus at ${config.milvus.address} reports unhealthy: ${res.reasons.join('; ')}`);
