@@ -24,3 +24,22 @@ export async function inProcess(services: Services) {
 export function errorCodes(r: GqlResult): unknown[] {
   return (r.errors ?? []).map((e) => e.extensions?.code);
 }
+
+/** A small shared world: Marie and Pierre Curie, their marriage, and a text that mentions Marie. */
+export const CURIE_WORLD: readonly string[] = [
+  `mutation { upsertEntities(entities: [
+    { id: "marie", name: "Marie Curie", type: "Person", description: "Physicist and chemist." },
+    { id: "pierre", name: "Pierre Curie", type: "Person" }]) { id } }`,
+  'mutation { upsertRelationships(relationships: [{ from: "marie", to: "pierre", type: "SPOUSE_OF" }]) { id } }',
+  'mutation { ingestText(input: { text: "Marie Curie discovered polonium and radium.", entityIds: ["marie"] }) { documentId } }',
+];
+/** A text unrelated to the Curies. */
+export const TRAINS_TEXT = 'mutation { ingestText(input: { text: "Trains run on rails between cities." }) { documentId } }';
+
+/** Runs seed mutations in order through any transport; the first GraphQL error stops the test. */
+export async function seed(run: (query: string) => Promise<{ errors?: unknown }>, mutations: readonly string[] = CURIE_WORLD): Promise<void> {
+  for (const m of mutations) {
+    const r = await run(m);
+    if (r.errors) throw new Error(`seeding failed: ${JSON.stringify(r.errors)}`);
+  }
+}

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { quietConnect } from '../../src/stores/milvus.js';
+import { seed } from '../graphql.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { PROJECT_ROOT } from '../../src/config.js';
@@ -118,13 +119,7 @@ beforeAll(async () => {
   url = await app.listen();
   base = url.replace(/\/graphql$/, '');
 
-  const e = await gql(`mutation { upsertEntities(entities: [
-    { id: "marie", name: "Marie Curie", type: "Person", description: "Physicist and chemist." },
-    { id: "pierre", name: "Pierre Curie", type: "Person" }]) { id } }`);
-  expect(e.body.errors).toBeUndefined();
-  await gql('mutation { upsertRelationships(relationships: [{ from: "marie", to: "pierre", type: "SPOUSE_OF" }]) { id } }');
-  const t = await gql('mutation { ingestText(input: { text: "Marie Curie discovered polonium and radium.", entityIds: ["marie"] }) { documentId } }');
-  expect(t.body.errors).toBeUndefined();
+  await seed(async (q) => (await gql(q)).body);
 }, 240_000);
 
 afterAll(async () => {

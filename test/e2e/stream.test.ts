@@ -1,4 +1,5 @@
 import assert from 'node:assert';
+import { CURIE_WORLD, TRAINS_TEXT } from '../graphql.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -42,12 +43,7 @@ async function startServer(env: Record<string, string>): Promise<Server> {
     assert(res.body.kind === 'single');
     expect(res.body.singleResult.errors).toBeUndefined();
   };
-  await exec(`mutation { upsertEntities(entities: [
-    { id: "marie", name: "Marie Curie", type: "Person", description: "Physicist and chemist." },
-    { id: "pierre", name: "Pierre Curie", type: "Person" }]) { id } }`);
-  await exec(`mutation { upsertRelationships(relationships: [{ from: "marie", to: "pierre", type: "SPOUSE_OF" }]) { id } }`);
-  await exec(`mutation { ingestText(input: { text: "Marie Curie discovered polonium and radium.", entityIds: ["marie"] }) { documentId } }`);
-  await exec(`mutation { ingestText(input: { text: "Trains run on rails between cities." }) { documentId } }`);
+  for (const m of [...CURIE_WORLD, TRAINS_TEXT]) await exec(m);
   return { app, ctx, http: url.replace(/\/graphql$/, ''), ws: url.replace(/^http/, 'ws') };
 }
 

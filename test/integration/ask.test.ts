@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { errorCodes, inProcess } from '../graphql.js';
+import { CURIE_WORLD, TRAINS_TEXT, errorCodes, inProcess, seed } from '../graphql.js';
 import { testServices } from '../helpers.js';
 import { start as startLlm, type OpenAiStub, type StubRequest } from '../stubs/openai-stub.js';
 import { startWebStub, type WebStub } from '../stubs/web-search-stubs.js';
@@ -17,16 +17,6 @@ const ASK = `query($q: String!, $o: AskOptions) { ask(question: $q, options: $o)
 type Gql = Awaited<ReturnType<typeof inProcess>>;
 let web: WebStub;
 
-async function seed(gql: Gql) {
-  const e = await gql.exec(`mutation { upsertEntities(entities: [
-    { id: "marie", name: "Marie Curie", type: "Person", description: "Physicist and chemist." },
-    { id: "pierre", name: "Pierre Curie", type: "Person" }]) { id } }`);
-  expect(e.errors).toBeUndefined();
-  await gql.exec(`mutation { upsertRelationships(relationships: [{ from: "marie", to: "pierre", type: "SPOUSE_OF" }]) { id } }`);
-  const t = await gql.exec(`mutation { ingestText(input: { text: "Marie Curie discovered polonium and radium.", entityIds: ["marie"] }) { chunks { id } } }`);
-  expect(t.errors).toBeUndefined();
-  await gql.exec(`mutation { ingestText(input: { text: "Trains run on rails between cities." }) { documentId } }`);
-}
 
 beforeAll(async () => {
   web = await startWebStub('searxng');
@@ -41,7 +31,7 @@ describe('ask without an LLM (offline router, extractive answers)', () => {
   beforeAll(async () => {
     ctx = await testServices({ WEB_SEARCH_PROVIDER: 'searxng', WEB_SEARCH_URL: web.url, ASK_ROUTE_TIMEOUT_MS: '1500' });
     gql = await inProcess(ctx.services);
-    await seed(gql);
+    await seed((q) => gql.exec(q), [...CURIE_WORLD, TRAINS_TEXT]);
   });
   afterAll(async () => {
     await gql?.stop();
@@ -170,7 +160,7 @@ describe('ask with an LLM (stub): router, reranker, cited answer', () => {
     llm = await startLlm();
     ctx = await testServices({ LLM_BASE_URL: llm.baseUrl, LLM_API_KEY: 'sk-secret', WEB_SEARCH_PROVIDER: 'searxng', WEB_SEARCH_URL: web.url, ROUTER_CACHE_SIZE: '0' });
     gql = await inProcess(ctx.services);
-    await seed(gql);
+    await seed((q) => gql.exec(q), [...CURIE_WORLD, TRAINS_TEXT]);
   });
   afterAll(async () => {
     await gql?.stop();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { errorCodes, inProcess } from '../graphql.js';
+import { errorCodes, inProcess, seed } from '../graphql.js';
 import { testServices } from '../helpers.js';
 import { start as startLlm, type OpenAiStub, type StubRequest } from '../stubs/openai-stub.js';
 
@@ -12,15 +12,6 @@ const ASK = `query($q: String!, $o: AskOptions, $c: ConversationInput) { ask(que
 
 type Gql = Awaited<ReturnType<typeof inProcess>>;
 
-async function seed(gql: Gql) {
-  const e = await gql.exec(`mutation { upsertEntities(entities: [
-    { id: "marie", name: "Marie Curie", type: "Person", description: "Physicist and chemist." },
-    { id: "pierre", name: "Pierre Curie", type: "Person" }]) { id } }`);
-  expect(e.errors).toBeUndefined();
-  await gql.exec(`mutation { upsertRelationships(relationships: [{ from: "marie", to: "pierre", type: "SPOUSE_OF" }]) { id } }`);
-  const t = await gql.exec(`mutation { ingestText(input: { text: "Marie Curie discovered polonium and radium.", entityIds: ["marie"] }) { chunks { id } } }`);
-  expect(t.errors).toBeUndefined();
-}
 
 const GRAPH = { routes: ['GRAPH'] };
 
@@ -30,7 +21,7 @@ describe('conversations without an LLM (heuristic condensing)', () => {
   beforeAll(async () => {
     ctx = await testServices({ CONVERSATION_MAX_TURNS: '2', CONVERSATION_TTL_MS: '1000', CONVERSATION_MAX_COUNT: '50' });
     gql = await inProcess(ctx.services);
-    await seed(gql);
+    await seed((q) => gql.exec(q));
   });
   afterAll(async () => {
     await gql?.stop();
@@ -131,7 +122,7 @@ describe('conversations with an LLM (stub): the condense prompt', () => {
     llm = await startLlm();
     ctx = await testServices({ LLM_BASE_URL: llm.baseUrl, ROUTER_CACHE_SIZE: '0' });
     gql = await inProcess(ctx.services);
-    await seed(gql);
+    await seed((q) => gql.exec(q));
   });
   afterAll(async () => {
     await gql?.stop();
