@@ -25,7 +25,7 @@ import { createLlm, type ChatRequest, type ChatResponse, type ChatUsage, type Ll
 import { createLogger } from '../src/logger.js';
 import type { RouteContext } from '../src/router/index.js';
 import { OfflineRouter } from '../src/router/offline.js';
-import { buildServices } from '../src/services.js';
+import { buildRuntime } from '../src/runtime.js';
 import { check } from '../src/stores/milvus.js';
 import { Neo4jGraphStore } from '../src/stores/neo4j.js';
 import { start as startLlmStub, type StubRequest, type StubResponse } from '../test/stubs/openai-stub.js';
@@ -264,10 +264,10 @@ export async function runAskBench(
   const stub = await startLlmStub();
   const unknownPrompts = { n: 0 };
 
-  const offlineServices = await buildServices(configFor(tag), log, { embedder, graphLabels: labels });
+  const offlineServices = await buildRuntime(configFor(tag), log, { embedder, graphLabels: labels });
   const llmConfig = configFor(tag, { LLM_BASE_URL: stub.baseUrl, LLM_API_KEY: 'bench-not-a-key', LLM_MODEL: 'stub-model' });
   const llm = new TimedLlm(createLlm(llmConfig.llm)!);
-  const llmServices = await buildServices(llmConfig, log, { embedder, graphLabels: labels, llm });
+  const llmServices = await buildRuntime(llmConfig, log, { embedder, graphLabels: labels, llm });
   const raw = new MilvusClient({ address: base.milvus.address, token: base.milvus.token, database: base.milvus.database, timeout: 600_000, logLevel: 'error' });
   const apps: App[] = [];
   const clients: GraphqlClient[] = [];
@@ -275,7 +275,7 @@ export async function runAskBench(
     // ------------------------------------------------ a small graph, then N items mentioning its entities
     progress(`ask: graph of ${o.graphEntities} entities / ${o.graphRelationships} relationships under ${labels.entity}`);
     const g = syntheticGraph(o.graphEntities, o.graphRelationships, 0x5eed ^ o.graphEntities);
-    const store = offlineServices.graph;
+    const store = offlineServices.stores.graph;
     const tg = await timed(async () => {
       for (let s = 0; s < g.entities.length; s += 5000) await store.upsertEntities(g.entities.slice(s, s + 5000));
       for (let s = 0; s < g.relationships.length; s += 5000) await store.upsertRelationships(g.relationships.slice(s, s + 5000));
@@ -300,7 +300,7 @@ export async function runAskBench(
             },
           });
         }
-        const res = await offlineServices.ingest.ingestBatch(batch);
+        const res = await offlineServices.services.ingest.ingestBatch(batch);
         const failed = res.filter((x) => !x.ok);
         if (failed.length) throw new Error(`ingestBatch failed for ${failed.length} items: ${failed[0]!.error?.message}`);
         chunks += res.reduce((n, x) => n + x.itemIds.length, 0);
@@ -311,7 +311,7 @@ export async function runAskBench(
       check(await raw.releaseCollection({ collection_name: tag }));
       check(await raw.loadCollection({ collection_name: tag }));
     });
-    const count = await offlineServices.vectors.count();
+    const count = await offlineServices.stores.vectors.count();
     if (count !== chunks) throw new Error(`the collection holds ${count} items, expected ${chunks} (${o.items} texts)`);
 
     // ------------------------------------------------ servers and the stub
@@ -453,10 +453,10 @@ export async function runAskBench(
     for (const c of clients) c.close();
     for (const a of apps) await a.stop().catch(() => undefined);
     await stub.close().catch(() => undefined);
-    await offlineServices.vectors.drop().catch((err: unknown) => progress(`ask: could not drop ${tag}: ${String(err)}`));
-    if (offlineServices.graph instanceof Neo4jGraphStore) {
-      await offlineServices.graph.clear().catch((err: unknown) => progress(`ask: could not clear ${labels.entity}: ${String(err)}`));
-      await offlineServices.graph.dropSchema().catch(() => undefined);
+    await offlineServices.stores.vectors.drop().catch((err: unknown) => progress(`ask: could not drop ${tag}: ${String(err)}`));
+    if (offlineServices.stores.graph instanceof Neo4jGraphStore) {
+      await offlineServices.stores.graph.clear().catch((err: unknown) => progress(`ask: could not clear ${labels.entity}: ${String(err)}`));
+      await offlineServices.stores.graph.dropSchema().catch(() => undefined);
     }
     await Promise.allSettled([offlineServices.close(), llmServices.close(), raw.closeConnection()]);
   }

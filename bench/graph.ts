@@ -17,7 +17,7 @@ import { createApp } from '../src/app.js';
 import type { Config } from '../src/config.js';
 import type { Embedder } from '../src/embed/embedder.js';
 import { createLogger } from '../src/logger.js';
-import { buildServices } from '../src/services.js';
+import { buildRuntime } from '../src/runtime.js';
 import type { EntityInput, RelationshipInput } from '../src/stores/graph-store.js';
 import { luceneQuery, type Neo4jGraphStore } from '../src/stores/neo4j.js';
 import { rng } from './data.js';
@@ -274,8 +274,8 @@ export async function runGraphBench(
   const g = syntheticGraph(o.entities, o.relationships, 0x9e3779b1 ^ o.entities);
   const degrees = Array.from(g.degree).sort((a, b) => b - a);
 
-  const services = await buildServices(configFor(`${tag}_unused`), log, { embedder, graphLabels: labels });
-  const store = services.graph as Neo4jGraphStore;
+  const services = await buildRuntime(configFor(`${tag}_unused`), log, { embedder, graphLabels: labels });
+  const store = services.stores.graph as Neo4jGraphStore;
   // The raw baseline: a plain driver with the options Neo4jGraphStore.connect uses.
   const cfg = base.neo4j;
   const driver: Driver = neo4j.driver(cfg.uri, neo4j.auth.basic(cfg.user, cfg.password), {

@@ -18,7 +18,7 @@ import { createApp } from '../src/app.js';
 import { loadConfig, PROJECT_ROOT } from '../src/config.js';
 import { Metrics } from '../src/http/metrics.js';
 import { createLogger } from '../src/logger.js';
-import { buildServices } from '../src/services.js';
+import { buildRuntime } from '../src/runtime.js';
 import { Neo4jGraphStore } from '../src/stores/neo4j.js';
 import { GraphqlClient } from './http.js';
 import { round, summarize, type LatencySummary } from './stats.js';
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
 
   const log = createLogger('warn', { service: 'load' });
   const metrics = new Metrics({ logRequests: false });
-  const services = await buildServices(config, log, { telemetry: metrics.telemetry, graphLabels: { entity: `${tag}_Entity`, item: `${tag}_Item` } });
+  const services = await buildRuntime(config, log, { telemetry: metrics.telemetry, graphLabels: { entity: `${tag}_Entity`, item: `${tag}_Item` } });
   const app = await createApp(services, { metrics });
   const url = await app.listen();
   const model = services.embedder.info();
@@ -171,10 +171,10 @@ async function main(): Promise<void> {
   } finally {
     clearInterval(sampler);
     await app.stop().catch(() => undefined);
-    await services.vectors.drop().catch(() => undefined);
-    if (services.graph instanceof Neo4jGraphStore) {
-      await services.graph.clear().catch(() => undefined);
-      await services.graph.dropSchema().catch(() => undefined);
+    await services.stores.vectors.drop().catch(() => undefined);
+    if (services.stores.graph instanceof Neo4jGraphStore) {
+      await services.stores.graph.clear().catch(() => undefined);
+      await services.stores.graph.dropSchema().catch(() => undefined);
     }
     await services.close();
     process.stderr.write(`[load] dropped collection ${tag} and labels ${tag}_*; total ${round((performance.now() - started) / 1000, 1)} s\n`);

@@ -22,7 +22,7 @@ import type { ItemRecord } from '../src/domain.js';
 import { ClipEmbedder } from '../src/embed/clip.js';
 import { chunkId, documentId } from '../src/ingest/ids.js';
 import { createLogger } from '../src/logger.js';
-import { buildServices } from '../src/services.js';
+import { buildRuntime } from '../src/runtime.js';
 import { MilvusVectorStore, check } from '../src/stores/milvus.js';
 import { Neo4jGraphStore } from '../src/stores/neo4j.js';
 import { askRows, runAskBench, type AskBenchOptions, type AskResultBench } from './ask.js';
@@ -340,7 +340,7 @@ async function runSize(size: number, o: Options, embedder: ClipEmbedder, raw: Mi
 
     // ------------------------------------------------ 2. the service over HTTP, on the N-item collection
     // Own Neo4j labels too: ingest writes item nodes to the graph; removed at the end.
-    const services = await buildServices(configFor(names.hnswStore), log, { embedder, graphLabels: { entity: `${tag}_Entity`, item: `${tag}_Item` } });
+    const services = await buildRuntime(configFor(names.hnswStore), log, { embedder, graphLabels: { entity: `${tag}_Entity`, item: `${tag}_Item` } });
     const app = await createApp(services);
     const url = await app.listen();
     const gql = new GraphqlClient(url);
@@ -365,7 +365,7 @@ async function runSize(size: number, o: Options, embedder: ClipEmbedder, raw: Mi
         if (searchResults(res, 1)[0]!.length !== 10) throw new Error('raw search returned fewer than 10 hits');
       };
       const serviceSearch = async (text: string) => {
-        const out = await services.search.search({ text, topK: 10 });
+        const out = await services.services.search.search({ text, topK: 10 });
         if (out.hits.length !== 10) throw new Error('service search returned fewer than 10 hits');
       };
       const gqlSearch = async (text: string) => {
@@ -520,9 +520,9 @@ async function runSize(size: number, o: Options, embedder: ClipEmbedder, raw: Mi
     } finally {
       gql.close();
       await app.stop().catch(() => undefined);
-      if (services.graph instanceof Neo4jGraphStore) {
-        await services.graph.clear().catch((err: unknown) => progress(`could not clear Neo4j labels ${tag}_*: ${String(err)}`));
-        await services.graph.dropSchema().catch(() => undefined);
+      if (services.stores.graph instanceof Neo4jGraphStore) {
+        await services.stores.graph.clear().catch((err: unknown) => progress(`could not clear Neo4j labels ${tag}_*: ${String(err)}`));
+        await services.stores.graph.dropSchema().catch(() => undefined);
       }
       await services.close().catch(() => undefined);
     }

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROUTES, type Route } from '../src/router/index.js';
-import { SIGNALS, featurize, type OfflineModel } from '../src/router/offline.js';
+import { SIGNALS, featurize, type OfflineModel } from '../src/router/features.js';
 import { readLabelled, type Labelled } from './eval-router.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -10,14 +10,15 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler } from 'express';
 import type { Context } from './context.js';
-import { makeFormatError } from './errors.js';
-import { healthReport } from './health.js';
+import { BadRequestError, PayloadTooLargeError, formatAppError, makeFormatError, type AppError } from './errors.js';
 import { authorizationPlugin, createAuthenticator } from './http/auth.js';
-import { createRateLimiter, validationRules } from './http/limits.js';
+import { errorLogPlugin } from './http/error-log.js';
+import { queryCostPlugin, validationRules } from './http/limits.js';
 import { Metrics } from './http/metrics.js';
+import { createRateLimiter } from './http/rate-limit.js';
 import { attachSubscriptions } from './http/subscriptions.js';
+import type { Runtime } from './runtime.js';
 import { buildSchema } from './schema.js';
-import type { Services } from './services.js';
 
 export interface App {
   httpServer: http.Server;
@@ -31,8 +32,8 @@ export interface App {
  * Apollo Server 5 on an HTTP server we own (express), so a WebSocket endpoint can share the port.
  * Routes: POST/GET /graphql (Sandbox landing page in development), GET /healthz, GET /readyz.
  */
-export async function createApp(services: Services, opts: { metrics?: Metrics } = {}): Promise<App> {
-  const { config, log } = services;
+export async function createApp(runtime: Runtime, opts: { metrics?: Metrics } = {}): Promise<App> {
+  const { config, log, services } = runtime;
   const app = express();
   const httpServer = http.createServer(app);
   const auth = createAuthenticator(config);
@@ -40,7 +41,7 @@ export async function createApp(services: Services, opts: { metrics?: Metrics } 
   const metrics = opts.metrics ?? new Metrics();
 
   const schema = buildSchema();
-  const subscriptions = attachSubscriptions(httpServer, schema, services);
+  const subscriptions = attachSubscriptions(httpServer, schema, runtime);
   const apollo = new ApolloServer<Context>({
     schema,
     introspection: config.introspection,
@@ -49,15 +50,14 @@ export async function createApp(services: Services, opts: { metrics?: Metrics } 
     parseOptions: { maxTokens: 20_000 },
     persistedQueries: config.persistedQueries ? {} : false,
     includeStacktraceInErrorResponses: false,
-    formatError: makeFormatError({
-      exposeInternal: config.exposeInternalErrors,
-      onUnexpected: (err) => log.error('unexpected error in a resolver', { err }),
-    }),
+    formatError: makeFormatError({ exposeInternal: config.exposeInternalErrors }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
       authorizationPlugin(),
-      metrics.plugin(),
+      queryCostPlugin(config),
+      errorLogPlugin(log),
+      metrics.plugin(log),
       config.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : config.env === 'production'
@@ -73,7 +73,7 @@ export async function createApp(services: Services, opts: { metrics?: Metrics } 
   });
   app.get('/metrics', metrics.handler());
   app.get('/readyz', async (_req, res) => {
-    const report = await healthReport(services);
+    const report = await services.health.report();
     res.status(report.ready ? 200 : 503).json(report);
   });
   app.use(
@@ -96,13 +96,11 @@ export async function createApp(services: Services, opts: { metrics?: Metrics } 
   );
   // Malformed JSON and oversized bodies never reach Apollo: answer them in GraphQL's error shape.
   const bodyErrors: ErrorRequestHandler = (err: { type?: string; status?: number; message?: string }, _req, res, next) => {
-    if (err.type === 'entity.too.large') {
-      res.status(413).json({ errors: [{ message: `request body is larger than ${config.bodyLimit}`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
-    } else if (err.type === 'entity.parse.failed') {
-      res.status(400).json({ errors: [{ message: 'request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
-    } else if (err.status && err.status < 500) {
-      res.status(err.status).json({ errors: [{ message: err.message ?? 'bad request', extensions: { code: 'BAD_REQUEST' } }] });
-    } else next(err);
+    const send = (status: number, error: AppError) => res.status(status).json({ errors: [formatAppError(error)] });
+    if (err.type === 'entity.too.large') send(413, new PayloadTooLargeError(`request body is larger than ${config.bodyLimit}`));
+    else if (err.type === 'entity.parse.failed') send(400, new BadRequestError('request body is not valid JSON'));
+    else if (err.status && err.status < 500) send(err.status, new BadRequestError(err.message ?? 'bad request'));
+    else next(err);
   };
   app.use(bodyErrors);
 

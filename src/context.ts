@@ -1,7 +1,17 @@
-import type { Principal } from './http/auth.js';
-import type { Services } from './services.js';
+import type { Services } from './runtime.js';
 
-/** Per-request GraphQL context: the shared services plus request-scoped data. */
+/** What a caller may do; hierarchical: admin ⊃ write ⊃ read (src/http/auth.ts holds the role table). */
+export type Role = 'read' | 'write' | 'admin';
+
+/** Who is calling. In local development mode (no API_KEYS) every caller has every role. */
+export interface Principal {
+  /** A stable, non-secret id of the key (never the key itself); null in development mode. */
+  keyId: string | null;
+  roles: ReadonlySet<Role>;
+  devMode: boolean;
+}
+
+/** Per-request GraphQL context: the services (never the stores) plus request-scoped data. */
 export interface Context {
   requestId: string;
   services: Services;

@@ -46,6 +46,15 @@ export interface HealthDeps {
   config?: Pick<Config, 'llm'>;
 }
 
+/** The health picture as a service (the `health` query and GET /readyz). */
+export class HealthService {
+  constructor(private readonly deps: HealthDeps) {}
+
+  report(): Promise<ReadinessReport> {
+    return healthReport(this.deps);
+  }
+}
+
 const webCache = new WeakMap<WebSearch, { at: number; health: Promise<ServiceHealth> }>();
 
 /**

@@ -2,7 +2,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { Metrics } from './http/metrics.js';
 import { createLogger } from './logger.js';
-import { buildServices } from './services.js';
+import { buildRuntime } from './runtime.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 /**
@@ -33,8 +33,9 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel, { service: 'knowledge-graphql' });
   const metrics = new Metrics();
-  const services = await buildServices(config, log, { telemetry: metrics.telemetry });
-  const model = services.embedder.info();
+  const runtime = await buildRuntime(config, log, { telemetry: metrics.telemetry });
+  const { stores } = runtime;
+  const model = runtime.embedder.info();
   if (!model.meaningful) {
     process.stderr.write(`\n  WARNING: ${model.warning}\n\n`);
   }
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
   // Apollo Server installs its own SIGINT/SIGTERM handlers outside NODE_ENV=test (stop(), then
   // re-raise the signal). This process owns its shutdown: remove the ones added by createApp.
   const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
-  const app = await createApp(services, { metrics });
+  const app = await createApp(runtime, { metrics });
   for (const s of SIGNALS) {
     for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
   }
@@ -53,11 +54,11 @@ async function main(): Promise<void> {
     else log.info(msg, { event: 'startup.dev_mode' });
   }
   const url = await app.listen();
-  const health = await Promise.all([services.vectors.health(), services.graph.health()]);
+  const health = await Promise.all([stores.vectors.health(), stores.graph.health()]);
   for (const h of health) {
     if (!h.ok) log.warn(`${h.name} is not reachable at ${h.target}: ${h.error}`, { event: 'startup.dependency_down', service: h.name });
   }
-  log.info(`GraphQL ready at ${url}`, { event: 'startup.ready', url, model: model.id, collection: services.vectors.collection, metrics: url.replace(/\/graphql$/, '/metrics') });
+  log.info(`GraphQL ready at ${url}`, { event: 'startup.ready', url, model: model.id, collection: stores.vectors.collection, metrics: url.replace(/\/graphql$/, '/metrics') });
   if (config.sandbox) process.stderr.write(`\n  Apollo Sandbox: ${url.replace('//127.0.0.1:', '//localhost:')}\n\n`);
 
   const graceMs = config.shutdownGraceMs;
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
 
     let driversClosed = true;
     await Promise.race([
-      services.close(),
+      runtime.close(),
       new Promise<void>((resolve) =>
         setTimeout(() => {
           driversClosed = false;

@@ -1,6 +1,6 @@
 import assert from 'node:assert';
 import { createApp, type App } from '../src/app.js';
-import type { Services } from '../src/services.js';
+import type { Runtime } from '../src/runtime.js';
 
 export interface GqlResult<T = Record<string, any>> {
   data?: T | null;
@@ -8,12 +8,12 @@ export interface GqlResult<T = Record<string, any>> {
 }
 
 /** Runs operations in-process through the real Apollo Server (schema, resolvers, formatError). */
-export async function inProcess(services: Services) {
-  const app: App = await createApp(services);
+export async function inProcess(runtime: Runtime) {
+  const app: App = await createApp(runtime);
   const exec = async <T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>> => {
     const res = await app.apollo.executeOperation<T>(
       { query, variables },
-      { contextValue: { requestId: 'test', services, principal: { keyId: null, roles: new Set(['read', 'write', 'admin'] as const), devMode: true }, signal: new AbortController().signal } },
+      { contextValue: { requestId: 'test', services: runtime.services, principal: { keyId: null, roles: new Set(['read', 'write', 'admin'] as const), devMode: true }, signal: new AbortController().signal } },
     );
     assert(res.body.kind === 'single');
     return res.body.singleResult as GqlResult<T>;

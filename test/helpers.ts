@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { loadConfig, PROJECT_ROOT, type Config } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { buildServices, type ServiceOverrides, type Services } from '../src/services.js';
+import { buildRuntime, type Runtime, type RuntimeOverrides } from '../src/runtime.js';
 import { Neo4jGraphStore } from '../src/stores/neo4j.js';
 
 export const TINY_CLIP_DIR = path.join(PROJECT_ROOT, 'models', 'tiny-clip');
@@ -18,25 +18,28 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 /**
- * Services on their own fresh Milvus collection and Neo4j labels; `cleanup()` drops both and
+ * A runtime on its own fresh Milvus collection and Neo4j labels; `cleanup()` drops both and
  * closes connections.
  */
-export async function testServices(env: Record<string, string> = {}, overrides: ServiceOverrides = {}) {
+export async function testServices(env: Record<string, string> = {}, overrides: RuntimeOverrides = {}) {
   const name = uniqueName('t');
   const config = testConfig({ MILVUS_COLLECTION: name, ...env });
   const graphLabels = { entity: `${name}_Entity`, item: `${name}_Item` };
-  const services: Services = await buildServices(config, createLogger('silent'), { graphLabels, ...overrides });
+  const runtime: Runtime = await buildRuntime(config, createLogger('silent'), { graphLabels, ...overrides });
+  const { services, stores } = runtime;
   return {
     config,
+    runtime,
     services,
+    stores,
     graphLabels,
     cleanup: async () => {
-      await services.vectors.drop().catch(() => undefined);
-      if (services.graph instanceof Neo4jGraphStore) {
-        await services.graph.clear().catch(() => undefined);
-        await services.graph.dropSchema().catch(() => undefined);
+      await stores.vectors.drop().catch(() => undefined);
+      if (stores.graph instanceof Neo4jGraphStore) {
+        await stores.graph.clear().catch(() => undefined);
+        await stores.graph.dropSchema().catch(() => undefined);
       }
-      await services.close();
+      await runtime.close();
     },
   };
 }

@@ -1,8 +1,8 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { StoredItem as StoredItemModel, SearchHitModel as SearchHitModelModel, HealthReport as HealthReportModel } from '../domain.js';
 import type { Entity as EntityModel, Relationship as RelationshipModel, Subgraph as SubgraphModel, GraphPath as GraphPathModel, EntityHit as EntityHitModel, GraphSchema as GraphSchemaModel } from '../stores/graph-store.js';
-import type { GraphRetrieval as GraphRetrievalModel, GraphEvidence as GraphEvidenceModel } from '../graph/service.js';
-import type { AskResult as AskResultModel, AskEvent as AskEventModel, RouteDecidedEvent as RouteDecidedEventModel, EvidenceFoundEvent as EvidenceFoundEventModel, AnswerDeltaEvent as AnswerDeltaEventModel, AskCompletedEvent as AskCompletedEventModel } from '../ask/service.js';
+import type { GraphRetrieval as GraphRetrievalModel, GraphEvidence as GraphEvidenceModel } from '../graph/evidence.js';
+import type { AskResult as AskResultModel, AskEvent as AskEventModel, RouteDecidedEvent as RouteDecidedEventModel, EvidenceFoundEvent as EvidenceFoundEventModel, AnswerDeltaEvent as AnswerDeltaEventModel, AskCompletedEvent as AskCompletedEventModel } from '../ask/types.js';
 import type { Evidence as EvidenceModel } from '../ask/evidence.js';
 import type { Answer as AnswerModel } from '../ask/answer.js';
 import type { RouteDecision as RouteDecisionModel } from '../router/index.js';

@@ -1,5 +1,5 @@
 import type { StoredItem } from '../domain.js';
-import type { GraphEvidence } from '../graph/service.js';
+import type { GraphEvidence } from '../graph/evidence.js';
 import type { Route } from '../router/index.js';
 
 /** Where one piece of evidence stood in one route's own ranking. */

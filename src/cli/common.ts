@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { createLogger, type LogLevel } from '../logger.js';
-import { buildServices, type Services } from '../services.js';
+import { buildRuntime, type Runtime } from '../runtime.js';
 import { UsageError } from './args.js';
 import { Progress, type ProgressStream } from './progress.js';
 import { exitCodeOf, formatSummary, runIngest, type Failure, type RunSummary, type WorkItem } from './runner.js';
@@ -14,9 +14,9 @@ export interface CliIo {
   stderr: ProgressStream;
 }
 
-/** What tests inject: services (owned and closed by the caller), output streams, a stop signal. */
+/** What tests inject: a runtime (owned and closed by the caller), output streams, a stop signal. */
 export interface CliDeps {
-  services?: Services;
+  runtime?: Runtime;
   io?: CliIo;
   signal?: AbortSignal;
 }
@@ -44,9 +44,9 @@ export async function runCommand(io: CliIo, usage: string, body: () => Promise<n
   }
 }
 
-/** The config: the injected services' or the environment's (loadConfig, which may throw ConfigError). */
+/** The config: the injected runtime's or the environment's (loadConfig, which may throw ConfigError). */
 export function configOf(deps: CliDeps): Config {
-  return deps.services?.config ?? loadConfig();
+  return deps.runtime?.config ?? loadConfig();
 }
 
 /** JSON log lines would tear the progress line: the CLIs log warnings and errors only, unless LOG_LEVEL=debug. */
@@ -54,31 +54,31 @@ function cliLogLevel(level: LogLevel): LogLevel {
   return level === 'debug' || level === 'error' || level === 'silent' ? level : 'warn';
 }
 
-/** Calls `fn` with the injected services, or with services built here and closed afterwards. */
-export async function withServices(config: Config, deps: CliDeps, io: CliIo, fn: (services: Services) => Promise<number>): Promise<number> {
-  if (deps.services) return fn(deps.services);
-  const services = await buildServices(config, createLogger(cliLogLevel(config.logLevel), { service: 'knowledge-graphql-cli' }));
+/** Calls `fn` with the injected runtime, or with one built here and closed afterwards. */
+export async function withRuntime(config: Config, deps: CliDeps, io: CliIo, fn: (runtime: Runtime) => Promise<number>): Promise<number> {
+  if (deps.runtime) return fn(deps.runtime);
+  const runtime = await buildRuntime(config, createLogger(cliLogLevel(config.logLevel), { service: 'knowledge-graphql-cli' }));
   try {
-    const model = services.embedder.info();
+    const model = runtime.embedder.info();
     if (!model.meaningful && model.warning) io.stderr.write(`WARNING: ${model.warning}\n`);
-    return await fn(services);
+    return await fn(runtime);
   } finally {
-    await services.close();
+    await runtime.close();
   }
 }
 
 /** Runs the batches with a progress line, prints the summary, returns the exit code (0 or 1). */
 export async function ingestAndReport(
-  services: Services,
+  runtime: Runtime,
   items: WorkItem[],
   opts: { batch: number; dryRun: boolean; failures?: Failure[]; label: string; signal?: AbortSignal },
   io: CliIo,
 ): Promise<{ code: number; summary: RunSummary }> {
   io.stderr.write(
-    `${opts.dryRun ? '[dry run] ' : ''}${items.length + (opts.failures?.length ?? 0)} items into collection "${services.vectors.collection}", batches of ${opts.batch}\n`,
+    `${opts.dryRun ? '[dry run] ' : ''}${items.length + (opts.failures?.length ?? 0)} items into collection "${runtime.stores.vectors.collection}", batches of ${opts.batch}\n`,
   );
   const progress = new Progress({ stream: io.stderr, label: opts.label });
-  const summary = await runIngest(services, items, { batch: opts.batch, dryRun: opts.dryRun, failures: opts.failures, progress, signal: opts.signal });
+  const summary = await runIngest({ ingest: runtime.services.ingest, vectors: runtime.stores.vectors }, items, { batch: opts.batch, dryRun: opts.dryRun, failures: opts.failures, progress, signal: opts.signal });
   io.stdout.write(`${formatSummary(summary)}\n`);
   return { code: exitCodeOf(summary), summary };
 }

@@ -1,10 +1,10 @@
 import { INGEST_USAGE, checkBatch, parseIngestArgs } from './args.js';
-import { configOf, ingestAndReport, isMain, processIo, runCommand, runMain, withServices, type CliDeps } from './common.js';
+import { configOf, ingestAndReport, isMain, processIo, runCommand, runMain, withRuntime, type CliDeps } from './common.js';
 import { collectSources } from './sources.js';
 
 /**
  * `npm run ingest -- <folder | file.jsonl> [--batch N] [--dry-run]`: see INGEST_USAGE (src/cli/args.ts).
- * Returns the exit code; tests call it in-process with injected services.
+ * Returns the exit code; tests call it in-process with an injected runtime.
  */
 export async function main(argv: string[], deps: CliDeps = {}): Promise<number> {
   const io = deps.io ?? processIo();
@@ -22,9 +22,9 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
       io.stderr.write(`ignoring ${sources.ignored.length} file(s) of other types: ${shown}${sources.ignored.length > 5 ? ', ...' : ''}\n`);
     }
     for (const f of sources.failures) io.stderr.write(`skipping ${f.label}: ${f.message}\n`);
-    return withServices(config, deps, io, async (services) => {
+    return withRuntime(config, deps, io, async (runtime) => {
       const { code } = await ingestAndReport(
-        services,
+        runtime,
         sources.items,
         { batch: args.batch, dryRun: args.dryRun, failures: sources.failures, label: 'ingest', signal: deps.signal },
         io,

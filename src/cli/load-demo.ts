@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { DEMO_USAGE, UsageError, checkBatch, parseDemoArgs } from './args.js';
-import { configOf, ingestAndReport, isMain, processIo, runCommand, runMain, withServices, type CliDeps } from './common.js';
+import { configOf, ingestAndReport, isMain, processIo, runCommand, runMain, withRuntime, type CliDeps } from './common.js';
 import type { WorkItem } from './runner.js';
 import { loadImageFile, textItem } from './sources.js';
 
@@ -142,8 +142,8 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
       }),
       ...documents.map((d): WorkItem => ({ label: d.source, load: async () => textItem(d.text, d) })),
     ];
-    return withServices(config, deps, io, async (services) => {
-      const { code } = await ingestAndReport(services, items, { batch: args.batch, dryRun: args.dryRun, label: 'demo', signal: deps.signal }, io);
+    return withRuntime(config, deps, io, async (runtime) => {
+      const { code } = await ingestAndReport(runtime, items, { batch: args.batch, dryRun: args.dryRun, label: 'demo', signal: deps.signal }, io);
       return code;
     });
   });

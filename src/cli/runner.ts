@@ -1,6 +1,7 @@
 import { AppError, ErrorCode, errorMessage } from '../errors.js';
 import type { IngestItemInput } from '../ingest/service.js';
-import type { Services } from '../services.js';
+import type { IngestService } from '../ingest/service.js';
+import type { VectorStore } from '../stores/vector-store.js';
 import { formatDuration, type Progress } from './progress.js';
 
 /** An item ready to send: the ingest input and the id whose presence in the store means "already stored". */
@@ -76,7 +77,7 @@ interface LoadedBatch {
  * one is embedded.
  */
 export async function runIngest(
-  services: Pick<Services, 'ingest' | 'vectors'>,
+  services: { ingest: Pick<IngestService, 'ingestBatch'>; vectors: Pick<VectorStore, 'get'> },
   items: readonly WorkItem[],
   opts: RunOptions,
 ): Promise<RunSummary> {

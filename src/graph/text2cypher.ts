@@ -3,8 +3,6 @@ import type { ChatMessage, LlmClient } from '../llm/client.js';
 import type { GraphStore } from '../stores/graph-store.js';
 import { checkCypherStatically } from '../stores/cypher-guard.js';
 import { repairPrompt, text2CypherMessages } from './prompts.js';
-
-export { ALLOWED_PROCEDURES, checkCypherStatically } from '../stores/cypher-guard.js';
 import type { CypherAttempt, Text2Cypher, Text2CypherResult } from './types.js';
 
 /** The first attempt plus one repair round. */

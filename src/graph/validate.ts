@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { JsonObject } from '../domain.js';
 import { BadInputError, PayloadTooLargeError } from '../errors.js';
-import type { EntityInput, RelationshipInput } from '../stores/graph-store.js';
-import { RELATIONSHIP_TYPE, RESERVED_KEYS } from '../stores/neo4j.js';
+import { RELATIONSHIP_TYPE, RESERVED_KEYS, type EntityInput, type RelationshipInput } from '../stores/graph-store.js';
 
 const ENTITY_TYPE = /^[A-Za-z][A-Za-z0-9 _-]{0,63}$/;
 const PROPERTY_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;

@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
-  GraphQLError,
   Kind,
   type DocumentNode,
   type FragmentDefinitionNode,
@@ -10,10 +9,8 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { ConfigError, type Config } from '../config.js';
-import type { Context } from '../context.js';
-import { operationCostError } from './limits.js';
-
-export type Role = 'read' | 'write' | 'admin';
+import type { Context, Principal, Role } from '../context.js';
+import { ForbiddenError, UnauthenticatedError } from '../errors.js';
 
 /**
  * THE role table. An operation needs the role of its type; a root field listed here needs that
@@ -36,14 +33,6 @@ const ROLES_OF: Readonly<Record<Role, ReadonlySet<Role>>> = {
   write: new Set<Role>(['read', 'write']),
   admin: new Set<Role>(['read', 'write', 'admin']),
 };
-
-/** Who is calling. In local development mode (no API_KEYS) every caller has every role. */
-export interface Principal {
-  /** A stable, non-secret id of the key (never the key itself); null in development mode. */
-  keyId: string | null;
-  roles: ReadonlySet<Role>;
-  devMode: boolean;
-}
 
 const ALL_ROLES: ReadonlySet<Role> = ROLES_OF.admin;
 const DEV_PRINCIPAL: Principal = Object.freeze({ keyId: null, roles: ALL_ROLES, devMode: true });
@@ -125,13 +114,8 @@ export function parseApiKeys(raw: string | undefined): ApiKeyEntry[] {
 
 type Headers = Record<string, string | string[] | undefined>;
 
-function unauthenticated(message: string): GraphQLError {
-  return new GraphQLError(message, {
-    extensions: {
-      code: 'UNAUTHENTICATED',
-      http: { status: 401, headers: new Map([['www-authenticate', 'Bearer']]) },
-    },
-  });
+function unauthenticated(message: string): UnauthenticatedError {
+  return new UnauthenticatedError(message);
 }
 
 /** The key presented in `Authorization: Bearer <key>` or `x-api-key: <key>`, if any. */
@@ -157,7 +141,7 @@ function presentedKey(headers: Headers): string | undefined {
 
 /**
  * Validates API_KEYS at startup (throws ConfigError). No API_KEYS = development mode: every
- * caller gets every role. Otherwise `authenticate` throws a GraphQLError UNAUTHENTICATED (HTTP 401)
+ * caller gets every role. Otherwise `authenticate` throws an UnauthenticatedError (HTTP 401)
  * for a missing or unknown key; keys are compared as sha256 digests with timingSafeEqual, against
  * every entry (no early exit).
  */
@@ -221,7 +205,7 @@ export function requiredRoles(operation: OperationDefinitionNode, fragments: Rea
 }
 
 /** The FORBIDDEN error for the first root field the principal lacks the role for, or null. */
-export function authorizeOperation(principal: Principal, operation: OperationDefinitionNode, document: DocumentNode): GraphQLError | null {
+export function authorizeOperation(principal: Principal, operation: OperationDefinitionNode, document: DocumentNode): ForbiddenError | null {
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
   const missing = requiredRoles(operation, fragments)
@@ -230,16 +214,16 @@ export function authorizeOperation(principal: Principal, operation: OperationDef
   const first = missing[0];
   if (!first) return null;
   const fields = [...new Set(missing.filter((m) => m.role === first.role).map((m) => m.field))];
-  return new GraphQLError(
+  return new ForbiddenError(
     `The "${first.role}" role is needed for ${fields.join(', ')}; the API key "${principal.keyId ?? '(development)'}" does not have it`,
-    { extensions: { code: 'FORBIDDEN', requiredRole: first.role, fields, http: { status: 403 } } },
+    { requiredRole: first.role, fields },
+    { http: { status: 403 } },
   );
 }
 
 /**
  * Checks, once the operation is known and before anything executes, that the principal has the
- * roles the operation needs (FORBIDDEN, HTTP 403). It also re-checks the cost limit with the
- * request's actual variable values (the validation rule only sees the document).
+ * roles the operation needs (FORBIDDEN, HTTP 403).
  */
 export function authorizationPlugin(): ApolloServerPlugin<Context> {
   return {
@@ -250,8 +234,6 @@ export function authorizationPlugin(): ApolloServerPlugin<Context> {
           if (!operation) return; // unknown operationName: Apollo answers OPERATION_RESOLUTION_FAILURE
           const denied = authorizeOperation(rc.contextValue.principal, operation, rc.document);
           if (denied) throw denied;
-          const tooCostly = operationCostError(rc.schema, rc.document, operation, rc.request.variables ?? {}, rc.contextValue.services.config);
-          if (tooCostly) throw tooCostly;
         },
       };
     },

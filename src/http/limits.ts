@@ -1,5 +1,5 @@
+import type { ApolloServerPlugin } from '@apollo/server';
 import {
-  GraphQLError,
   Kind,
   valueFromASTUntyped,
   type ASTVisitor,
@@ -18,7 +18,8 @@ import {
   type ValueNode,
 } from 'graphql';
 import type { Config } from '../config.js';
-import type { Principal } from './auth.js';
+import type { Context } from '../context.js';
+import { QueryLimitError } from '../errors.js';
 
 /**
  * Query limits, as GraphQL validation rules (Apollo answers their errors with HTTP 400 and code
@@ -196,8 +197,8 @@ function toSize(value: unknown, schemaDefault: unknown): number {
   return Math.max(1, Math.floor(v));
 }
 
-function limitError(message: string, limit: string, max: number, actual: number, nodes?: OperationDefinitionNode): GraphQLError {
-  return new GraphQLError(message, { nodes, extensions: { limit, max, actual } });
+function limitError(message: string, limit: string, max: number, actual: number, nodes?: OperationDefinitionNode): QueryLimitError {
+  return new QueryLimitError(message, { limit, max, actual }, nodes);
 }
 
 const fmt = (n: number) => (Number.isFinite(n) ? String(n) : 'more than 1e308');
@@ -225,7 +226,7 @@ export function validationRules(config: LimitsConfig): ValidationRule[] {
   const maxMultiplier = multiplierCap(config);
   const cache = new WeakMap<DocumentNode, { op: OperationDefinitionNode; m: OperationMeasure }[]>();
   const rule =
-    (check: (op: OperationDefinitionNode, m: OperationMeasure) => GraphQLError | null): ValidationRule =>
+    (check: (op: OperationDefinitionNode, m: OperationMeasure) => QueryLimitError | null): ValidationRule =>
     (context: ValidationContext): ASTVisitor => ({
       Document() {
         for (const { op, m } of measuresOf(context, cache, maxMultiplier)) {
@@ -269,7 +270,7 @@ export function validationRules(config: LimitsConfig): ValidationRule[] {
   return [depthRule, aliasRule, costRule];
 }
 
-function costError(op: OperationDefinitionNode, cost: number, maxCost: number): GraphQLError | null {
+function costError(op: OperationDefinitionNode, cost: number, maxCost: number): QueryLimitError | null {
   if (cost <= maxCost) return null;
   return limitError(
     `${opLabel(op)} has an estimated cost of ${fmt(cost)}; the limit is ${maxCost} (MAX_QUERY_COST). Lower topK/limit arguments or select fewer fields`,
@@ -282,7 +283,7 @@ function costError(op: OperationDefinitionNode, cost: number, maxCost: number): 
 
 /**
  * The cost check again, with the request's variable values (a `topK: $k` is only known now).
- * Returns a GRAPHQL_VALIDATION_FAILED error (HTTP 400) like the validation rule, or null.
+ * Returns a QueryLimitError (GRAPHQL_VALIDATION_FAILED, HTTP 400) like the validation rule, or null.
  */
 export function operationCostError(
   schema: GraphQLSchema,
@@ -291,78 +292,28 @@ export function operationCostError(
   variables: Readonly<Record<string, unknown>>,
   /** The config (preferred: applies multiplierCap), or just MAX_QUERY_COST. */
   config: LimitsConfig | number,
-): GraphQLError | null {
+): QueryLimitError | null {
   if (!operation.variableDefinitions?.length) return null; // already checked exactly by the validation rule
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
   const [maxCost, cap] = typeof config === 'number' ? [config, Number.POSITIVE_INFINITY] : [config.requestLimits.maxCost, multiplierCap(config)];
-  const err = costError(operation, measureOperation(schema, operation, fragments, variables, cap).cost, maxCost);
-  if (!err) return null;
-  return new GraphQLError(err.message, {
-    nodes: operation,
-    extensions: { ...err.extensions, code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
-  });
+  return costError(operation, measureOperation(schema, operation, fragments, variables, cap).cost, maxCost);
 }
-
-export interface RateLimiter {
-  take(principal: Principal): void;
-  /** Buckets currently held (for tests and metrics). */
-  readonly size: number;
-}
-
-/** Buckets idle longer than this (and so full again) are dropped; also a hard cap on their number. */
-const MAX_BUCKETS = 10_000;
 
 /**
- * A token bucket per API key (keyId): capacity RATE_LIMIT_PER_MINUTE, refilled continuously at
- * that rate per minute, one token per HTTP request. In development mode (keyId null) all callers
- * share one bucket. RATE_LIMIT_PER_MINUTE=0 = unlimited. Over the limit -> GraphQLError
- * RATE_LIMITED with HTTP 429 and a retry-after header (seconds). Buckets that have refilled
- * completely are indistinguishable from new ones and are swept, so memory stays bounded.
+ * Re-checks the cost limit with the request's actual variable values once the operation is known
+ * and before anything executes (the validation rule only sees the document).
  */
-export function createRateLimiter(config: Pick<Config, 'requestLimits'>, opts: { now?: () => number } = {}): RateLimiter {
-  const perMinute = config.requestLimits.ratePerMinute;
-  const now = opts.now ?? (() => performance.now());
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  if (perMinute <= 0) return { take: () => undefined, size: 0 };
-  const perMs = perMinute / 60_000;
-  const fullAfterMs = perMinute / perMs; // 60 s: an untouched bucket is full again
-  let lastSweep = now();
-
-  const sweep = (t: number) => {
-    lastSweep = t;
-    for (const [id, b] of buckets) if (t - b.at >= fullAfterMs) buckets.delete(id);
-    // Still too many (cannot happen with a fixed key list, but keep the bound): drop the oldest.
-    if (buckets.size > MAX_BUCKETS) {
-      for (const id of [...buckets.keys()].slice(0, buckets.size - MAX_BUCKETS)) buckets.delete(id);
-    }
-  };
-
+export function queryCostPlugin(config: LimitsConfig): ApolloServerPlugin<Context> {
   return {
-    get size() {
-      return buckets.size;
-    },
-    take(principal) {
-      const t = now();
-      if (t - lastSweep >= fullAfterMs || buckets.size > MAX_BUCKETS) sweep(t);
-      const id = principal.keyId ?? '';
-      const b = buckets.get(id) ?? { tokens: perMinute, at: t };
-      b.tokens = Math.min(perMinute, b.tokens + (t - b.at) * perMs);
-      b.at = t;
-      buckets.delete(id); // re-insert: Map order = least recently used first
-      buckets.set(id, b);
-      if (b.tokens >= 1) {
-        b.tokens -= 1;
-        return;
-      }
-      const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000));
-      throw new GraphQLError(`Rate limit of ${perMinute} requests per minute exceeded (RATE_LIMIT_PER_MINUTE); retry after ${retryAfter} s`, {
-        extensions: {
-          code: 'RATE_LIMITED',
-          retryAfterSeconds: retryAfter,
-          http: { status: 429, headers: new Map([['retry-after', String(retryAfter)]]) },
+    async requestDidStart() {
+      return {
+        async didResolveOperation(rc) {
+          if (!rc.operation) return;
+          const tooCostly = operationCostError(rc.schema, rc.document, rc.operation, rc.request.variables ?? {}, config);
+          if (tooCostly) throw tooCostly;
         },
-      });
+      };
     },
   };
 }

@@ -4,8 +4,10 @@ import type { GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Context } from '../context.js';
 import type { Modality } from '../domain.js';
+import type { Logger } from '../logger.js';
 import type { Route, RouteDecision } from '../router/index.js';
-import type { Telemetry } from '../telemetry.js';
+import { ERROR_CODES } from '../errors.js';
+import { LLM_PURPOSES, type LlmPurpose, type Telemetry } from '../telemetry.js';
 
 /**
  * Prometheus metrics on a registry of their own (never prom-client's global one, so several apps in
@@ -34,27 +36,6 @@ const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 const ANONYMOUS = 'anonymous';
 const OTHER = 'other';
 const MAX_LABEL_CHARS = 64;
-/** Codes the service can emit (src/errors.ts taxonomy plus Apollo's own); anything else is OTHER. */
-const KNOWN_ERROR_CODES = new Set([
-  'BAD_USER_INPUT',
-  'NOT_FOUND',
-  'FORBIDDEN',
-  'UNAUTHENTICATED',
-  'UNAVAILABLE',
-  'PAYLOAD_TOO_LARGE',
-  'TIMEOUT',
-  'INTERNAL_SERVER_ERROR',
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-  'RATE_LIMITED',
-  'QUERY_TOO_COMPLEX',
-]);
-const KNOWN_PURPOSES = new Set(['router', 'rerank', 'answer', 'cypher']);
-
 export type Outcome = 'ok' | 'partial' | 'error';
 
 export class Metrics {
@@ -122,7 +103,7 @@ export class Metrics {
     });
     this.llmCalls = new Counter({
       name: 'llm_calls_total',
-      help: 'LLM chat calls by purpose (router, rerank, answer, cypher) and outcome (ok | error).',
+      help: `LLM chat calls by purpose (${LLM_PURPOSES.join(', ')}) and outcome (ok | error).`,
       labelNames: ['purpose', 'outcome'] as const,
       registers,
     });
@@ -157,9 +138,9 @@ export class Metrics {
           this.routeDuration.observe({ route }, ms / 1000);
           if (!ok) this.routeFailures.inc({ route });
         }),
-      llmCall: (purpose: string, ms: number, ok: boolean, usage?: { promptTokens: number; completionTokens: number }) =>
+      llmCall: (purpose: LlmPurpose, ms: number, ok: boolean, usage?: { promptTokens: number; completionTokens: number }) =>
         safely(() => {
-          const p = KNOWN_PURPOSES.has(purpose) ? purpose : OTHER;
+          const p = purpose;
           this.llmCalls.inc({ purpose: p, outcome: ok ? 'ok' : 'error' });
           this.llmDuration.observe({ purpose: p }, ms / 1000);
           if (usage) {
@@ -175,13 +156,13 @@ export class Metrics {
   }
 
   /** Apollo plugin: request counters/histograms, error codes, `extensions.requestId`, one log line per request. */
-  plugin(): ApolloServerPlugin<Context> {
+  plugin(log: Logger): ApolloServerPlugin<Context> {
     return {
       requestDidStart: async () => {
         const started = performance.now();
         return {
           willSendResponse: async (rc) => {
-            safely(() => this.finish(rc, (performance.now() - started) / 1000));
+            safely(() => this.finish(rc, (performance.now() - started) / 1000, log));
           },
         };
       },
@@ -219,7 +200,7 @@ export class Metrics {
     return label;
   }
 
-  private finish(rc: GraphQLRequestContextWillSendResponse<Context>, seconds: number): void {
+  private finish(rc: GraphQLRequestContextWillSendResponse<Context>, seconds: number, log: Logger): void {
     const operation = this.operationLabel(rc.operationName, rc.operation);
     const type = rc.operation?.operation ?? 'unknown';
     const body = rc.response.body;
@@ -234,7 +215,7 @@ export class Metrics {
     const codes: string[] = [];
     for (const e of errors) {
       const raw = e.extensions?.code;
-      const code = typeof raw === 'string' && KNOWN_ERROR_CODES.has(raw) ? raw : 'OTHER';
+      const code = typeof raw === 'string' && ERROR_CODES.has(raw) ? raw : 'OTHER';
       codes.push(code);
       this.errors.inc({ code });
     }
@@ -244,7 +225,7 @@ export class Metrics {
       else body.initialResult.errors = withId;
     }
 
-    if (this.logRequests && rc.contextValue?.services) {
+    if (this.logRequests && rc.contextValue) {
       const keyId = rc.contextValue.principal?.keyId;
       const fields: Record<string, unknown> = {
         event: 'graphql.request',
@@ -257,7 +238,6 @@ export class Metrics {
       if (rc.response.http.status) fields.httpStatus = rc.response.http.status;
       if (codes.length) fields.errorCodes = codes;
       if (keyId) fields.keyId = keyId;
-      const log = rc.contextValue.services.log;
       if (codes.includes('INTERNAL_SERVER_ERROR')) log.warn('graphql request', fields);
       else log.info('graphql request', fields);
     }

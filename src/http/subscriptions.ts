@@ -5,11 +5,13 @@ import type { DocumentNode, ExecutionArgs, GraphQLFormattedError, GraphQLSchema 
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { Context } from '../context.js';
-import { makeFormatError } from '../errors.js';
-import type { Services } from '../services.js';
-import { authorizeOperation, createAuthenticator, type Principal } from './auth.js';
-import { createRateLimiter, operationCostError, validationRules } from './limits.js';
+import type { Context, Principal } from '../context.js';
+import { BadRequestError, OperationResolutionError, UnauthenticatedError, makeFormatError } from '../errors.js';
+import type { Runtime } from '../runtime.js';
+import { authorizeOperation, createAuthenticator } from './auth.js';
+import { logErrors } from './error-log.js';
+import { operationCostError, validationRules } from './limits.js';
+import { createRateLimiter } from './rate-limit.js';
 
 
 /** Subscription messages are small (a question, options, a short history). */
@@ -39,15 +41,12 @@ interface ConnectionState {
  * - Protocol violations (garbage, wrong subprotocol) close that socket with the protocol's close
  *   code (4400, 4406...); the server carries on.
  */
-export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSchema, services: Services): { dispose(): Promise<void> } {
-  const { config, log } = services;
+export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSchema, runtime: Runtime): { dispose(): Promise<void> } {
+  const { config, log, services } = runtime;
   const auth = createAuthenticator(config);
   const rateLimiter = createRateLimiter(config);
   const rules = [...specifiedRules, ...validationRules(config)];
-  const formatError = makeFormatError({
-    exposeInternal: config.exposeInternalErrors,
-    onUnexpected: (err) => log.error('unexpected error in a subscription', { err }),
-  });
+  const formatError = makeFormatError({ exposeInternal: config.exposeInternalErrors });
   const format = (err: GraphQLError): GraphQLFormattedError => {
     // Errors raised here before execution (parse, validation, roles, rate limit) carry their code;
     // anything from execution goes through the service's error taxonomy, like HTTP.
@@ -87,7 +86,7 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
       },
       onSubscribe: (ctx, _id, payload) => {
         const state = ctx.extra.state;
-        if (!state) return [new GraphQLError('Not authenticated', { extensions: { code: 'UNAUTHENTICATED' } })];
+        if (!state) return [new UnauthenticatedError('Not authenticated')];
         let document: DocumentNode;
         try {
           document = parse(payload.query);
@@ -97,9 +96,9 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
         const invalid = validate(schema, document, rules);
         if (invalid.length > 0) return invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
         const operation = getOperationAST(document, payload.operationName);
-        if (!operation) return [new GraphQLError('Unable to identify the operation (operationName)', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
+        if (!operation) return [new OperationResolutionError('Unable to identify the operation (operationName)')];
         if (operation.operation !== 'subscription') {
-          return [new GraphQLError(`Only subscriptions are served over WebSocket; send ${operation.operation}s over HTTP (POST /graphql)`, { extensions: { code: 'BAD_REQUEST' } })];
+          return [new BadRequestError(`Only subscriptions are served over WebSocket; send ${operation.operation}s over HTTP (POST /graphql)`)];
         }
         const denied = authorizeOperation(state.principal, operation, document);
         if (denied) return [withCode(denied, 'FORBIDDEN')];
@@ -127,7 +126,11 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
         const controller = controllers.get(args.contextValue as object);
         return controller && isAsyncIterable(result) ? cancellable(result, controller) : result;
       },
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map(format) } : undefined),
+      onNext: (_ctx, _id, _payload, args, result) => {
+        if (!result.errors) return undefined;
+        logErrors(log, (args.contextValue as Context | undefined)?.requestId, result.errors);
+        return { ...result, errors: result.errors.map(format) };
+      },
       onError: (_ctx, _id, _payload, errors) => errors.map(format),
       onComplete: (ctx, id) => {
         // Finished or stopped: make sure nothing of it keeps running.
@@ -169,7 +172,7 @@ function credentials(params: Readonly<Record<string, unknown>> | undefined, head
     const key = Object.keys(params).find((k) => k.toLowerCase() === name);
     if (key === undefined) return undefined;
     const value = params[key];
-    if (typeof value !== 'string') throw new GraphQLError(`connectionParams.${name} must be a string`, { extensions: { code: 'UNAUTHENTICATED' } });
+    if (typeof value !== 'string') throw new UnauthenticatedError(`connectionParams.${name} must be a string`);
     return value;
   };
   const authorization = fromParams('authorization');

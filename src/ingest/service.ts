@@ -5,9 +5,8 @@ import type { Embedder } from '../embed/embedder.js';
 import { AppError, BadInputError, NotFoundError, PayloadTooLargeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Telemetry } from '../telemetry.js';
-import { FIELD_LIMITS } from '../stores/milvus.js';
 import type { GraphItemWrite, GraphStore, GraphWriteInfo, ItemLink, ItemNode } from '../stores/graph-store.js';
-import type { VectorStore } from '../stores/vector-store.js';
+import { FIELD_LIMITS, MAX_QUERY_WINDOW, type VectorStore } from '../stores/vector-store.js';
 import { chunkId, documentId, imageId, isDocumentId } from './ids.js';
 import type { ImageLoader, ImageSource } from './images.js';
 import { exactlyOne, metadataObject, optionalString } from './validate.js';
@@ -139,7 +138,7 @@ export class IngestService {
   async delete(id: string): Promise<number> {
     const { store } = this.deps;
     const filter = isDocumentId(id) ? { documentId: id } : { ids: [id] };
-    const items = await store.list(filter, 16_384);
+    const items = await store.list(filter, MAX_QUERY_WINDOW);
     if (items.length === 0) throw new NotFoundError(`no item or document with id "${id}"`, { id });
     const ids = items.map((i) => i.id);
     const before = await this.snapshot(ids);

@@ -1,8 +1,8 @@
-import type { Telemetry } from '../telemetry.js';
+import type { LlmPurpose, Telemetry } from '../telemetry.js';
 import type { ChatRequest, ChatResponse, ChatUsage, LlmClient } from './client.js';
 
 /** An LlmClient that reports each call (purpose, latency, tokens) to telemetry. */
-export function meteredLlm(llm: LlmClient, telemetry: Telemetry, purpose: string): LlmClient {
+export function meteredLlm(llm: LlmClient, telemetry: Telemetry, purpose: LlmPurpose): LlmClient {
   return {
     get model() {
       return llm.model;

@@ -10,9 +10,9 @@ import type {
   TextEvidenceResolvers,
   WebEvidenceResolvers,
 } from '../__generated__/resolvers-types.js';
-import { AppError } from '../errors.js';
+import { InternalError } from '../errors.js';
 import { evidenceText } from '../ask/evidence.js';
-import type { AskOptions } from '../ask/service.js';
+import type { AskOptions } from '../ask/types.js';
 
 /** GraphQL `options` + `conversation` arguments -> AskService options (shared by `ask` and `askStream`). */
 export function askOptions(options: InputMaybe<AskOptionsInput> | undefined, conversation: InputMaybe<ConversationInput> | undefined, signal: AbortSignal): AskOptions {
@@ -35,7 +35,7 @@ const common = { text: evidenceText };
 
 const itemOf = (e: Parameters<typeof evidenceText>[0]) => {
   if (e.kind === 'TEXT' || e.kind === 'IMAGE') return e.item;
-  throw new AppError('INTERNAL_SERVER_ERROR', `evidence of kind ${e.kind} has no item`);
+  throw new InternalError(`evidence of kind ${e.kind} has no item`);
 };
 
 export const TextEvidence: TextEvidenceResolvers = { ...common, item: itemOf };

@@ -2,8 +2,8 @@ import type { EntityResolvers, GraphPathResolvers, GraphSchemaInfoResolvers, Rel
 
 export const Entity: EntityResolvers = {
   description: (e) => e.description || null,
-  neighbourhood: (e, args, { services }) => services.graphs.neighbourhood(e.id, args),
-  items: (e, { limit }, { services }) => services.graphs.entityItems(e.id, limit ?? 20),
+  neighbourhood: (e, args, { services }) => services.entities.neighbourhood(e.id, args),
+  items: (e, { limit }, { services }) => services.entities.entityItems(e.id, limit ?? 20),
 };
 
 export const Relationship: RelationshipResolvers = {

@@ -7,9 +7,9 @@ export const Mutation: MutationResolvers = {
     const results = await services.ingest.ingestBatch(items, signal);
     return { ingested: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length, results };
   },
-  upsertEntities: (_p, { entities }, { services }) => services.graphs.upsertEntities(entities),
-  upsertRelationships: (_p, { relationships }, { services }) => services.graphs.upsertRelationships(relationships),
-  linkItem: (_p, { itemId, entityIds }, { services }) => services.graphs.linkItem(itemId, entityIds),
-  deleteEntity: (_p, { id }, { services }) => services.graphs.deleteEntity(id),
+  upsertEntities: (_p, { entities }, { services }) => services.entities.upsertEntities(entities),
+  upsertRelationships: (_p, { relationships }, { services }) => services.entities.upsertRelationships(relationships),
+  linkItem: (_p, { itemId, entityIds }, { services }) => services.entities.linkItem(itemId, entityIds),
+  deleteEntity: (_p, { id }, { services }) => services.entities.deleteEntity(id),
   deleteItem: async (_p, { id }, { services }) => ({ id, deleted: await services.ingest.delete(id) }),
 };

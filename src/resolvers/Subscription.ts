@@ -1,5 +1,5 @@
 import type { SubscriptionResolvers } from '../__generated__/resolvers-types.js';
-import type { AskEvent } from '../ask/service.js';
+import type { AskEvent } from '../ask/types.js';
 import { askOptions } from './Ask.js';
 
 export const Subscription: SubscriptionResolvers = {

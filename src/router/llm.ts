@@ -3,7 +3,8 @@ import type { Config } from '../config.js';
 import { errorMessage } from '../errors.js';
 import type { ChatMessage, LlmClient } from '../llm/client.js';
 import type { Route, RouteChoice, RouteContext, RouteDecision, RouteOptions, Router } from './index.js';
-import { OfflineRouter, checkAppropriate } from './offline.js';
+import { OfflineRouter } from './offline.js';
+import { checkAppropriate } from './safety.js';
 import { routerMessages, routerRepairMessage } from './prompts.js';
 
 /** The first attempt plus one retry. */

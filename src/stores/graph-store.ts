@@ -1,4 +1,19 @@
+import { createHash } from 'node:crypto';
 import type { JsonObject, Modality, ServiceHealth } from '../domain.js';
+
+/** Relationship types are spliced into queries (they cannot be parameters): only these. */
+export const RELATIONSHIP_TYPE = /^[A-Z][A-Z0-9_]{0,63}$/;
+/** Node labels a store may be given (also spliced into queries). */
+export const LABEL = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+/** Node properties the store owns; client properties may not use these keys. */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(['id', 'name', 'type', 'aliases', 'aliasText', 'description', 'createdAt', 'updatedAt']);
+/** How an item is linked to an entity, by the item's modality. */
+export const LINK_TYPES = { TEXT: 'MENTIONS', IMAGE: 'DEPICTS' } as const;
+
+/** Relationship ids are deterministic from (from, type, to): one relationship per triple. */
+export function relationshipId(from: string, type: string, to: string): string {
+  return `rel_${createHash('sha256').update(`${from}\u0000${type}\u0000${to}`).digest('hex').slice(0, 32)}`;
+}
 
 export interface EntityInput {
   /** Stable id; derived from type + name when absent. */
@@ -137,7 +152,6 @@ export interface GraphStore {
   neighbourhood(id: string | string[], q: NeighbourhoodQuery): Promise<Subgraph>;
   shortestPaths(from: string, to: string, opts: { maxLength: number; limit: number; relationshipTypes?: string[] }): Promise<GraphPath[]>;
   itemsOf(entityIds: string[], limit: number): Promise<(ItemNode & { entityId: string; link: string })[]>;
-  entitiesOfItems(itemIds: string[]): Promise<ItemLink[]>;
 
   /**
    * Run `write` against the graph in one transaction, call `alongside` (the vector-store write),

@@ -3,15 +3,11 @@ import type { Config } from '../config.js';
 import type { ItemFilter, ItemRecord, JsonObject, Modality, ServiceHealth, StoredItem } from '../domain.js';
 import { AppError, UnavailableError, errorMessage } from '../errors.js';
 import { buildMilvusFilter } from './milvus-filter.js';
-import type { VectorHit, VectorStore, VectorStoreStats } from './vector-store.js';
+import { FIELD_LIMITS, MAX_QUERY_WINDOW, type VectorHit, type VectorStore, type VectorStoreStats } from './vector-store.js';
 
 type MilvusConfig = Config['milvus'];
 
-/** Longest text (chunk or caption), title and source kept per item, in characters. */
-export const FIELD_LIMITS = { text: 8192, title: 1024, source: 2048 } as const;
-
 const SCALAR_FIELDS = ['id', 'modality', 'document_id', 'chunk_index', 'title', 'text', 'source', 'metadata', 'created_at', 'updated_at'];
-const MAX_QUERY_WINDOW = 16_384; // Milvus caps offset+limit of one query at 16384
 
 /**
  * The only module that touches the Milvus SDK. Works against Milvus Lite (local default),
@@ -82,11 +78,10 @@ export class MilvusVectorStore implements VectorStore {
         const vec = desc.schema.fields.find((f) => f.name === 'vector');
         const dim = Number(vec?.type_params?.find((p) => p.key === 'dim')?.value ?? vec?.dim ?? NaN);
         if (dim !== dimension) {
-          throw new AppError(
-            'UNAVAILABLE',
+          throw new UnavailableError(
+            'milvus',
             `Milvus collection "${name}" holds ${dim}-dimensional vectors but the embedding model makes ${dimension}: ` +
               'use another MILVUS_COLLECTION (or unset it to get one named after the model)',
-            { service: 'milvus' },
           );
         }
       }
@@ -308,10 +303,11 @@ export class MilvusVectorStore implements VectorStore {
     }
   }
 
+  /** Any SDK failure as UNAVAILABLE naming Milvus and the operation; the SDK's text (hosts, ports) stays in `cause`, for the log. */
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     return fn().catch((err: unknown) => {
       if (err instanceof AppError) throw err;
-      throw new UnavailableError('milvus', `Milvus ${what} failed: ${errorMessage(err)}`, { cause: err });
+      throw new UnavailableError('milvus', `Milvus ${what} failed`, { cause: err });
     });
   }
 }

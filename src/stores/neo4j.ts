@@ -1,42 +1,33 @@
-import { createHash } from 'node:crypto';
-import neo4j, {
-  type Driver,
-  type ManagedTransaction,
-  type Node as NeoNode,
-  type Path as NeoPath,
-  type Relationship as NeoRel,
-  type SessionMode,
-} from 'neo4j-driver';
+import neo4j, { type Driver, type ManagedTransaction, type Node as NeoNode, type Path as NeoPath, type Relationship as NeoRel, type SessionMode } from 'neo4j-driver';
 import type { Config } from '../config.js';
 import { checkCypherStatically } from './cypher-guard.js';
 import type { JsonObject, ServiceHealth } from '../domain.js';
-import { AppError, BadInputError, NotFoundError, TimeoutError, UnavailableError, errorMessage } from '../errors.js';
-import type {
-  Entity,
-  EntityHit,
-  EntityInput,
-  GraphItemWrite,
-  GraphWriteInfo,
-  GraphPath,
-  GraphSchema,
-  GraphStore,
-  ItemLink,
-  ItemNode,
-  NeighbourhoodQuery,
-  ReadOnlyResult,
-  Relationship,
-  RelationshipInput,
-  Subgraph,
+import { BadInputError, ForbiddenError, NotFoundError, TimeoutError, errorMessage } from '../errors.js';
+import {
+  LABEL,
+  LINK_TYPES,
+  RELATIONSHIP_TYPE,
+  relationshipId,
+  type Entity,
+  type EntityHit,
+  type EntityInput,
+  type GraphItemWrite,
+  type GraphWriteInfo,
+  type GraphPath,
+  type GraphSchema,
+  type GraphStore,
+  type ItemNode,
+  type NeighbourhoodQuery,
+  type ReadOnlyResult,
+  type Relationship,
+  type RelationshipInput,
+  type Subgraph,
 } from './graph-store.js';
+import { modalityOfId, plain, toEntity, toItemNode, toPath, toRelationship } from './neo4j-rows.js';
+import { Neo4jSessions, mapNeo4jError, txMetadata } from './neo4j-session.js';
 
 type Neo4jConfig = Config['neo4j'];
 
-/** Relationship types and labels are spliced into Cypher (they cannot be parameters): only these. */
-export const RELATIONSHIP_TYPE = /^[A-Z][A-Z0-9_]{0,63}$/;
-const LABEL = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
-/** Node properties the store owns; client properties may not use these keys. */
-export const RESERVED_KEYS = new Set(['id', 'name', 'type', 'aliases', 'aliasText', 'description', 'createdAt', 'updatedAt']);
-const LINK_TYPES = { TEXT: 'MENTIONS', IMAGE: 'DEPICTS' } as const;
 const SCHEMA_TTL_MS = 10_000;
 
 export interface GraphLabels {
@@ -45,9 +36,10 @@ export interface GraphLabels {
 }
 
 /**
- * The only module that touches neo4j-driver: sessions, transactions (tagged with metadata naming
- * the operation), and the mapping of driver errors to our error taxonomy. Every value goes in as a
- * parameter; only validated labels and relationship types are written into query text.
+ * The GraphStore on Neo4j: the Cypher of every operation. With ./neo4j-session.ts (sessions,
+ * transactions tagged with metadata, driver errors mapped to our taxonomy) and ./neo4j-rows.ts
+ * (driver values -> domain objects), the only code that touches neo4j-driver. Every value goes in as
+ * a parameter; only validated labels and relationship types are written into query text.
  *
  * Labels are configurable so that each integration test works under labels of its own.
  */
@@ -55,13 +47,17 @@ export class Neo4jGraphStore implements GraphStore {
   private readonly E: string;
   private readonly I: string;
   private readonly fulltextIndex: string;
+  private readonly db: Neo4jSessions;
 
   constructor(
-    private readonly driver: Driver,
+    driver: Driver,
     private readonly cfg: Neo4jConfig,
     labels: GraphLabels = { entity: 'Entity', item: 'Item' },
   ) {
     for (const l of [labels.entity, labels.item]) if (!LABEL.test(l)) throw new Error(`invalid label ${l}`);
+    this.db = new Neo4jSessions(driver, cfg.database || undefined, () => {
+      this.schemaCache = undefined;
+    });
     this.E = labels.entity;
     this.I = labels.item;
     this.fulltextIndex = `${labels.entity}_names`;
@@ -321,14 +317,6 @@ export class Neo4jGraphStore implements GraphStore {
     return res.records.map((r) => ({ ...toItemNode(r.get('i') as NeoNode), entityId: r.get('entityId') as string, link: r.get('link') as string }));
   }
 
-  async entitiesOfItems(itemIds: string[]): Promise<ItemLink[]> {
-    if (itemIds.length === 0) return [];
-    const res = await this.run('entities of items', 'READ', (tx) =>
-      tx.run(`MATCH (i:${this.I})-[:MENTIONS|DEPICTS]->(e:${this.E}) WHERE i.id IN $ids RETURN i.id AS itemId, e.id AS entityId`, { ids: itemIds }),
-    );
-    return res.records.map((r) => ({ itemId: r.get('itemId') as string, entityId: r.get('entityId') as string }));
-  }
-
   async listItems(ids: string[]): Promise<ItemNode[]> {
     if (ids.length === 0) return [];
     const res = await this.run('list items', 'READ', (tx) => tx.run(`MATCH (i:${this.I}) WHERE i.id IN $ids RETURN i ORDER BY i.id`, { ids }));
@@ -338,8 +326,8 @@ export class Neo4jGraphStore implements GraphStore {
   async writeItems(write: GraphItemWrite, alongside: (info: GraphWriteInfo) => Promise<void>): Promise<void> {
     await this.init();
     this.schemaCache = undefined;
-    const session = this.session('WRITE');
-    const tx = session.beginTransaction({ timeout: 60_000, metadata: { app: 'knowledge-graphql', operation: 'write items' } });
+    const session = this.db.session('WRITE');
+    const tx = session.beginTransaction({ timeout: 60_000, metadata: txMetadata('write items') });
     let committed = false;
     try {
       if (write.remove.length) {
@@ -446,9 +434,9 @@ export class Neo4jGraphStore implements GraphStore {
   }
 
   async explain(cypher: string, params: JsonObject): Promise<{ ok: true; queryType: string } | { ok: false; error: string }> {
-    const session = this.session('READ');
+    const session = this.db.session('READ');
     try {
-      const res = await session.run(`EXPLAIN ${cypher}`, params, { timeout: 10_000, metadata: { app: 'knowledge-graphql', operation: 'explain' } });
+      const res = await session.run(`EXPLAIN ${cypher}`, params, { timeout: 10_000, metadata: txMetadata('explain') });
       return { ok: true, queryType: String(res.summary.queryType) };
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
@@ -462,19 +450,19 @@ export class Neo4jGraphStore implements GraphStore {
   async runReadOnly(cypher: string, params: JsonObject, opts: { timeoutMs: number; rowLimit: number }): Promise<ReadOnlyResult> {
     // EXPLAIN calls LOAD CSV, SHOW and TERMINATE read-only: the static guard stops those first.
     const refused = checkCypherStatically(cypher);
-    if (refused) throw new AppError('FORBIDDEN', `the query is not allowed: ${refused}`, { field: 'cypher' });
+    if (refused) throw new ForbiddenError(`the query is not allowed: ${refused}`, { field: 'cypher' });
     const verdict = await this.explain(cypher, params);
     if (!verdict.ok) throw new BadInputError(`the query does not compile: ${verdict.error}`, 'cypher');
     if (verdict.queryType !== 'r') {
-      throw new AppError('FORBIDDEN', `only read-only queries may run here (this one is of type "${verdict.queryType}")`, { field: 'cypher' });
+      throw new ForbiddenError(`only read-only queries may run here (this one is of type "${verdict.queryType}")`, { field: 'cypher' });
     }
     // READ access mode is the second wall: the server refuses any write in this session.
-    const session = this.session('READ');
+    const session = this.db.session('READ');
     const rows: JsonObject[] = [];
     let columns: string[] = [];
     let truncated = false;
     try {
-      const result = session.run(cypher, params, { timeout: opts.timeoutMs, metadata: { app: 'knowledge-graphql', operation: 'read-only cypher' } });
+      const result = session.run(cypher, params, { timeout: opts.timeoutMs, metadata: txMetadata('read-only cypher') });
       columns = (await result.keys()) as string[];
       // Stream and stop at the limit: the rest of the result is never pulled from the server.
       for await (const rec of result) {
@@ -488,7 +476,7 @@ export class Neo4jGraphStore implements GraphStore {
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
       if (code.includes('TransactionTimedOut')) throw new TimeoutError(`the query ran longer than ${opts.timeoutMs} ms`, { service: 'neo4j' });
-      if (code === 'Neo.ClientError.Statement.AccessMode') throw new AppError('FORBIDDEN', 'the query tried to write in a read-only session', { field: 'cypher' });
+      if (code === 'Neo.ClientError.Statement.AccessMode') throw new ForbiddenError('the query tried to write in a read-only session', { field: 'cypher' });
       if (code.startsWith('Neo.ClientError')) throw new BadInputError(`the query failed: ${code}: ${errorMessage(err)}`, 'cypher');
       throw mapNeo4jError('read-only cypher', err);
     } finally {
@@ -520,38 +508,14 @@ export class Neo4jGraphStore implements GraphStore {
   }
 
   async close(): Promise<void> {
-    await this.driver.close();
+    await this.db.close();
   }
 
-  private session(mode: SessionMode) {
-    return this.driver.session({ defaultAccessMode: mode, ...(this.cfg.database ? { database: this.cfg.database } : {}) });
+  private run<T>(operation: string, mode: SessionMode, work: (tx: ManagedTransaction) => Promise<T>, timeoutMs?: number): Promise<T> {
+    return this.db.run(operation, mode, work, timeoutMs);
   }
 
-  /** Run one unit of work in a managed transaction, with the driver's retries on transient errors. */
-  async run<T>(operation: string, mode: SessionMode, work: (tx: ManagedTransaction) => Promise<T>, timeoutMs = 30_000): Promise<T> {
-    if (mode === neo4j.session.WRITE) this.schemaCache = undefined;
-    const session = this.session(mode);
-    const txConfig = { timeout: timeoutMs, metadata: { app: 'knowledge-graphql', operation } };
-    try {
-      return mode === neo4j.session.READ ? await session.executeRead(work, txConfig) : await session.executeWrite(work, txConfig);
-    } catch (err) {
-      throw mapNeo4jError(operation, err);
-    } finally {
-      if (mode === neo4j.session.WRITE) this.schemaCache = undefined;
-      await session.close();
-    }
-  }
-}
 
-export function mapNeo4jError(operation: string, err: unknown): AppError {
-  if (err instanceof AppError) return err;
-  const code = (err as { code?: string }).code ?? '';
-  if (code.includes('TransactionTimedOut')) return new TimeoutError(`Neo4j ${operation} took too long`, { service: 'neo4j' });
-  return new UnavailableError('neo4j', `Neo4j ${operation} failed: ${code ? `${code}: ` : ''}${errorMessage(err)}`, { cause: err });
-}
-
-export function relationshipId(from: string, type: string, to: string): string {
-  return `rel_${createHash('sha256').update(`${from}\u0000${type}\u0000${to}`).digest('hex').slice(0, 32)}`;
 }
 
 const LUCENE_SPECIAL = /[+\-&|!(){}[\]^"~*?:\\/]/g;
@@ -569,69 +533,4 @@ export function luceneQuery(text: string, fuzzy: boolean): string {
   const terms = words.map((w) => (fuzzy && w.length >= 4 ? `${esc(w)}~1` : esc(w)));
   const phrase = words.length > 1 ? `"${words.map(esc).join(' ')}"^2 ` : '';
   return `${phrase}${terms.join(' ')}`;
-}
-
-function modalityOfId(id: string): 'TEXT' | 'IMAGE' {
-  return id.startsWith('img_') ? 'IMAGE' : 'TEXT';
-}
-
-function plain(v: unknown): unknown {
-  if (v === null || v === undefined) return null;
-  if (neo4j.isInt(v)) return v.toNumber();
-  if (Array.isArray(v)) return v.map(plain);
-  if (v instanceof neo4j.types.Node) return { id: v.properties.id ?? v.elementId, labels: v.labels, ...(plainProps(v.properties) as object) };
-  if (v instanceof neo4j.types.Relationship) return { id: v.properties.id ?? v.elementId, type: v.type, ...(plainProps(v.properties) as object) };
-  if (v instanceof neo4j.types.Path) return { nodes: [v.start, ...v.segments.map((s) => s.end)].map(plain), relationships: v.segments.map((s) => plain(s.relationship)) };
-  if (typeof v === 'object' && v.constructor === Object) return plainProps(v as Record<string, unknown>);
-  if (typeof v === 'object') return String(v); // temporal and spatial values
-  return v;
-}
-
-function plainProps(o: Record<string, unknown>): JsonObject {
-  return Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'aliasText').map(([k, v]) => [k, plain(v)]));
-}
-
-function toEntity(n: NeoNode): Entity {
-  const p = n.properties as Record<string, unknown>;
-  const properties: JsonObject = {};
-  for (const [k, v] of Object.entries(p)) if (!RESERVED_KEYS.has(k)) properties[k] = plain(v);
-  return {
-    id: String(p.id),
-    name: String(p.name ?? ''),
-    type: String(p.type ?? ''),
-    aliases: (p.aliases as string[] | undefined) ?? [],
-    description: String(p.description ?? ''),
-    properties,
-    createdAt: new Date(Number(p.createdAt ?? 0)),
-    updatedAt: new Date(Number(p.updatedAt ?? 0)),
-  };
-}
-
-function toRelationship(r: NeoRel, from: string, to: string): Relationship {
-  const { id, ...props } = r.properties as Record<string, unknown>;
-  return { id: String(id ?? relationshipId(from, r.type, to)), type: r.type, from, to, properties: plainProps(props) };
-}
-
-function toPath(p: NeoPath): GraphPath {
-  const nodes = [p.start, ...p.segments.map((s) => s.end)];
-  return {
-    entities: nodes.map(toEntity),
-    relationships: p.segments.map((s) => {
-      const startId = nodes.find((n) => n.elementId === s.relationship.startNodeElementId)!.properties.id as string;
-      const endId = nodes.find((n) => n.elementId === s.relationship.endNodeElementId)!.properties.id as string;
-      return toRelationship(s.relationship, startId, endId);
-    }),
-  };
-}
-
-function toItemNode(n: NeoNode): ItemNode {
-  const p = n.properties as Record<string, unknown>;
-  return {
-    id: String(p.id),
-    modality: p.modality === 'IMAGE' ? 'IMAGE' : 'TEXT',
-    documentId: String(p.documentId ?? ''),
-    title: String(p.title ?? ''),
-    source: String(p.source ?? ''),
-    ...(typeof p.text === 'string' ? { text: p.text } : {}),
-  };
 }

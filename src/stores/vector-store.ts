@@ -1,5 +1,14 @@
 import type { ItemFilter, ItemRecord, ServiceHealth, StoredItem } from '../domain.js';
 
+/** Longest text (chunk or caption), title and source a vector store keeps per item, in characters. */
+export const FIELD_LIMITS = { text: 8192, title: 1024, source: 2048 } as const;
+
+/**
+ * Most items one `list` returns: Milvus caps offset+limit of one query at 16384, and every store
+ * keeps the same contract so callers (a document's chunks, deletes) need no store-specific bound.
+ */
+export const MAX_QUERY_WINDOW = 16_384;
+
 export interface VectorHit {
   item: StoredItem;
   score: number;
@@ -24,7 +33,7 @@ export interface VectorStore {
   ensureCollection(dimension: number): Promise<void>;
   upsert(records: ItemRecord[]): Promise<void>;
   get(ids: string[]): Promise<StoredItem[]>;
-  /** Items matching a filter (no vector search), ordered by id; at most `limit`. */
+  /** Items matching a filter (no vector search), ordered by id; at most `limit` (capped at MAX_QUERY_WINDOW). */
   list(filter: ItemFilter, limit: number): Promise<StoredItem[]>;
   /** Vectors of stored items, by id (for "more like this item"). */
   vectors(ids: string[]): Promise<Map<string, number[]>>;

@@ -85,7 +85,7 @@ async function reloadCollection(): Promise<void> {
   const client = new MilvusClient({ address: `127.0.0.1:${milvusPort}`, timeout: 10_000, logLevel: 'error' });
   quietConnect(client);
   try {
-    await client.loadCollection({ collection_name: ctx.services.vectors.collection });
+    await client.loadCollection({ collection_name: ctx.stores.vectors.collection });
   } finally {
     await client.closeConnection().catch(() => undefined);
   }
@@ -115,7 +115,7 @@ beforeAll(async () => {
     HOST: '127.0.0.1',
     ASK_ROUTE_TIMEOUT_MS: '3000',
   });
-  app = await createApp(ctx.services);
+  app = await createApp(ctx.runtime);
   url = await app.listen();
   base = url.replace(/\/graphql$/, '');
 
@@ -191,12 +191,12 @@ describe('Neo4j goes down while the service runs', () => {
     expect(ready.body.services.find((s) => s.name === 'milvus')).toMatchObject({ ok: true });
 
     // Ingest needs both stores: refused with UNAVAILABLE, nothing written to Milvus either.
-    const before = await ctx.services.vectors.count();
+    const before = await ctx.stores.vectors.count();
     const w = await gql('mutation { ingestText(input: { text: "Written while Neo4j is down." }) { documentId } }');
     expect(w.status).toBeLessThan(500);
     expect(w.ms).toBeLessThan(30_000);
     expect(w.body.errors![0]!.extensions.code).toBe('UNAVAILABLE');
-    expect(await ctx.services.vectors.count()).toBe(before);
+    expect(await ctx.stores.vectors.count()).toBe(before);
   }, 90_000);
 
   it('recovers without a restart once Neo4j is back', async () => {
@@ -219,9 +219,9 @@ describe('LLM endpoint down', () => {
     // Same stores as the main services (not owned: this instance is not closed or cleaned up).
     const llmDown = await testServices(
       { LLM_BASE_URL: `http://127.0.0.1:${closed}/v1`, LLM_API_KEY: 'sk-test-not-a-key', LLM_TIMEOUT_MS: '2000', ROUTER_CACHE_SIZE: '0', PORT: '0', HOST: '127.0.0.1' },
-      { vectors: ctx.services.vectors, graph: ctx.services.graph },
+      { vectors: ctx.stores.vectors, graph: ctx.stores.graph },
     );
-    const app2 = await createApp(llmDown.services);
+    const app2 = await createApp(llmDown.runtime);
     const url2 = await app2.listen();
     try {
       const r = await gql(ASK, { q: 'Who was Marie Curie married to?' }, () => url2);
@@ -256,9 +256,9 @@ describe('web provider slow', () => {
     web.respond({ results: [{ title: 'slow', url: 'https://slow.example/', snippet: 'late' }], delayMs: 20_000 });
     const slow = await testServices(
       { WEB_SEARCH_PROVIDER: 'searxng', WEB_SEARCH_URL: web.url, ASK_ROUTE_TIMEOUT_MS: '1500', PORT: '0', HOST: '127.0.0.1' },
-      { vectors: ctx.services.vectors, graph: ctx.services.graph },
+      { vectors: ctx.stores.vectors, graph: ctx.stores.graph },
     );
-    const app3 = await createApp(slow.services);
+    const app3 = await createApp(slow.runtime);
     const url3 = await app3.listen();
     try {
       const r = await gql(ASK, { q: 'Who was Marie Curie married to?', o: { routes: ['GRAPH', 'WEB'] } }, () => url3);
@@ -280,15 +280,15 @@ describe('ingest under faults: one outcome across both stores', () => {
   const batch = (tag: string, n: number) =>
     Array.from({ length: n }, (_, i) => ({ text: { text: `Fault batch ${tag} item ${i}: notes on radium chemistry, part ${i}.`, source: `fault-${tag}` } }));
   async function inBothStores(ids: string[]) {
-    const vectors = await ctx.services.vectors.get(ids);
-    const graph = await ctx.services.graph.listItems(ids);
+    const vectors = await ctx.stores.vectors.get(ids);
+    const graph = await ctx.stores.graph.listItems(ids);
     return { vectors: vectors.map((v) => v.id).sort(), graph: graph.map((g) => g.id).sort() };
   }
 
   it('a Milvus write that fails mid-batch leaves the batch in neither store', async () => {
     // The proxy writes the first half of the records for real, then fails like a dropped connection.
     const attempted: string[] = [];
-    const failingVectors: VectorStore = new Proxy(ctx.services.vectors, {
+    const failingVectors: VectorStore = new Proxy(ctx.stores.vectors, {
       get(target, prop, receiver) {
         if (prop === 'upsert') {
           return async (records: Parameters<VectorStore['upsert']>[0]) => {
@@ -301,17 +301,17 @@ describe('ingest under faults: one outcome across both stores', () => {
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
-    const faulty = await testServices({}, { vectors: failingVectors, graph: ctx.services.graph });
+    const faulty = await testServices({}, { vectors: failingVectors, graph: ctx.stores.graph });
     const err = await faulty.services.ingest.ingestBatch(batch('e1', 6)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(attempted.length).toBeGreaterThanOrEqual(6);
     expect(await inBothStores(attempted)).toEqual({ vectors: [], graph: [] });
-    expect(await ctx.services.vectors.list({ source: 'fault-e1' }, 100)).toEqual([]);
+    expect(await ctx.stores.vectors.list({ source: 'fault-e1' }, 100)).toEqual([]);
   });
 
   it('a batch sent while Milvus is down leaves nothing in Neo4j, and nothing in Milvus after it returns', async () => {
     const attempted: string[] = [];
-    const recording: VectorStore = new Proxy(ctx.services.vectors, {
+    const recording: VectorStore = new Proxy(ctx.stores.vectors, {
       get(target, prop, receiver) {
         if (prop === 'upsert') {
           return (records: Parameters<VectorStore['upsert']>[0]) => {
@@ -323,21 +323,21 @@ describe('ingest under faults: one outcome across both stores', () => {
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
-    const rec = await testServices({}, { vectors: recording, graph: ctx.services.graph });
+    const rec = await testServices({}, { vectors: recording, graph: ctx.stores.graph });
     await service('milvus', 'stop');
     try {
       const err = await rec.services.ingest.ingestBatch(batch('e2', 5)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(Error);
       expect(attempted.length).toBeGreaterThanOrEqual(5);
-      expect(await ctx.services.graph.listItems(attempted)).toEqual([]);
+      expect(await ctx.stores.graph.listItems(attempted)).toEqual([]);
     } finally {
       await service('milvus', 'start');
       await reloadCollection().catch((err: unknown) => console.error('reloadCollection failed', err));
     }
-    const vectors: StoredItem[] = await eventually(() => ctx.services.vectors.get(attempted), Array.isArray, 10_000);
+    const vectors: StoredItem[] = await eventually(() => ctx.stores.vectors.get(attempted), Array.isArray, 10_000);
     expect(vectors).toEqual([]);
-    expect(await ctx.services.vectors.list({ source: 'fault-e2' }, 100)).toEqual([]);
-    expect(await ctx.services.graph.listItems(attempted)).toEqual([]);
+    expect(await ctx.stores.vectors.list({ source: 'fault-e2' }, 100)).toEqual([]);
+    expect(await ctx.stores.graph.listItems(attempted)).toEqual([]);
   }, 90_000);
 });
 

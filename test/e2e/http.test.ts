@@ -29,7 +29,7 @@ const gql = async (query: string, variables?: Record<string, unknown>) => {
 
 beforeAll(async () => {
   ctx = await testServices({ PORT: '0', HOST: '127.0.0.1', BODY_LIMIT: '2mb' });
-  app = await createApp(ctx.services);
+  app = await createApp(ctx.runtime);
   url = await app.listen();
   base = url.replace(/\/graphql$/, '');
   await new Promise<void>((r) => trap.listen(0, '127.0.0.1', r));

@@ -33,7 +33,7 @@ interface Res {
 
 async function start(config: Config): Promise<string> {
   const log = createLogger('debug', {}, (line) => seen.push(line));
-  const app = await createApp({ ...ctx.services, config, log });
+  const app = await createApp({ ...ctx.runtime, config, log });
   apps.push(app);
   return app.listen();
 }

@@ -18,7 +18,7 @@ async function closedPort(): Promise<number> {
 
 beforeAll(async () => {
   ctx = await testServices({ MILVUS_ADDRESS: `127.0.0.1:${await closedPort()}`, MILVUS_TIMEOUT_MS: '2000', PORT: '0' });
-  app = await createApp(ctx.services);
+  app = await createApp(ctx.runtime);
   base = (await app.listen()).replace(/\/graphql$/, '');
   // Let the SDK's connection attempt fail in the background: it must not become an unhandled rejection.
   await new Promise((r) => setTimeout(r, 1500));

@@ -35,7 +35,7 @@ interface Server {
 
 async function startServer(env: Record<string, string>): Promise<Server> {
   const ctx = await testServices({ PORT: '0', HOST: '127.0.0.1', ...env });
-  const app = await createApp(ctx.services);
+  const app = await createApp(ctx.runtime);
   const url = await app.listen();
   // Seed through the real schema (as a trusted in-process caller).
   const exec = async (query: string) => {

@@ -30,7 +30,7 @@ describe('ask without an LLM (offline router, extractive answers)', () => {
   let gql: Gql;
   beforeAll(async () => {
     ctx = await testServices({ WEB_SEARCH_PROVIDER: 'searxng', WEB_SEARCH_URL: web.url, ASK_ROUTE_TIMEOUT_MS: '1500' });
-    gql = await inProcess(ctx.services);
+    gql = await inProcess(ctx.runtime);
     await seed((q) => gql.exec(q), [...CURIE_WORLD, TRAINS_TEXT]);
   });
   afterAll(async () => {
@@ -159,7 +159,7 @@ describe('ask with an LLM (stub): router, reranker, cited answer', () => {
   beforeAll(async () => {
     llm = await startLlm();
     ctx = await testServices({ LLM_BASE_URL: llm.baseUrl, LLM_API_KEY: 'sk-secret', WEB_SEARCH_PROVIDER: 'searxng', WEB_SEARCH_URL: web.url, ROUTER_CACHE_SIZE: '0' });
-    gql = await inProcess(ctx.services);
+    gql = await inProcess(ctx.runtime);
     await seed((q) => gql.exec(q), [...CURIE_WORLD, TRAINS_TEXT]);
   });
   afterAll(async () => {

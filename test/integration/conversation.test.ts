@@ -20,7 +20,7 @@ describe('conversations without an LLM (heuristic condensing)', () => {
   let gql: Gql;
   beforeAll(async () => {
     ctx = await testServices({ CONVERSATION_MAX_TURNS: '2', CONVERSATION_TTL_MS: '1000', CONVERSATION_MAX_COUNT: '50' });
-    gql = await inProcess(ctx.services);
+    gql = await inProcess(ctx.runtime);
     await seed((q) => gql.exec(q));
   });
   afterAll(async () => {
@@ -53,7 +53,7 @@ describe('conversations without an LLM (heuristic condensing)', () => {
     // The condensed question is what was routed and answered: the graph finds the spouse.
     expect(a.evidence.map((e: { text: string }) => e.text)).toContain('Marie Curie -[SPOUSE_OF]-> Pierre Curie');
 
-    const turns = (await ctx.services.conversations.get(id))!;
+    const turns = (await ctx.stores.conversations.get(id))!;
     expect(turns.map((t) => [t.question, t.standalone])).toEqual([
       ['Who was Marie Curie?', 'Who was Marie Curie?'],
       ['and what about her husband?', "what about Marie Curie's husband?"],
@@ -83,7 +83,7 @@ describe('conversations without an LLM (heuristic condensing)', () => {
     const id = first.data!.ask.conversationId as string;
     await gql.exec(ASK, { q: 'Who was Pierre Curie?', o: GRAPH, c: { id } });
     await gql.exec(ASK, { q: 'What did she discover?', o: GRAPH, c: { id } });
-    const turns = (await ctx.services.conversations.get(id))!;
+    const turns = (await ctx.stores.conversations.get(id))!;
     expect(turns.map((t) => t.question)).toEqual(['Who was Pierre Curie?', 'What did she discover?']);
   });
 
@@ -121,7 +121,7 @@ describe('conversations with an LLM (stub): the condense prompt', () => {
   beforeAll(async () => {
     llm = await startLlm();
     ctx = await testServices({ LLM_BASE_URL: llm.baseUrl, ROUTER_CACHE_SIZE: '0' });
-    gql = await inProcess(ctx.services);
+    gql = await inProcess(ctx.runtime);
     await seed((q) => gql.exec(q));
   });
   afterAll(async () => {

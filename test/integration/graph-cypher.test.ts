@@ -14,7 +14,7 @@ const EVIDENCE = `query($q: String!, $o: GraphEvidenceOptions) { graphEvidence(q
 beforeAll(async () => {
   stub = await start();
   ctx = await testServices({ LLM_BASE_URL: stub.baseUrl, LLM_API_KEY: 'sk-test-secret', LLM_MODEL: 'stub-model' });
-  gql = await inProcess(ctx.services);
+  gql = await inProcess(ctx.runtime);
   const e = await gql.exec(`mutation { upsertEntities(entities: [
     { id: "marie", name: "Marie Curie", type: "Person" }, { id: "pierre", name: "Pierre Curie", type: "Person" }]) { id } }`);
   expect(e.errors).toBeUndefined();

@@ -23,7 +23,7 @@ const itemCount = async () => (await gql.exec<{ stats: { items: number } }>('{ s
 
 beforeAll(async () => {
   ctx = await testServices();
-  gql = await inProcess(ctx.services);
+  gql = await inProcess(ctx.runtime);
   const r = await gql.exec(UPSERT_ENTITIES, {
     e: [
       { name: 'Marie Curie', type: 'Person', aliases: ['Maria Skłodowska', 'Madame Curie'], description: 'Physicist and chemist, pioneer of radioactivity.', properties: { born: 1867, fields: ['physics', 'chemistry'] } },
@@ -186,10 +186,10 @@ describe('items linked to entities', () => {
     const docId = r.data!.ingestText.documentId as string;
     const linked = await gql.exec(`mutation($i: ID!, $e: [ID!]!) { linkItem(itemId: $i, entityIds: $e) }`, { i: docId, e: [ids['Warsaw']] });
     expect(linked.data!.linkItem).toEqual([r.data!.ingestText.chunks[0].id]);
-    expect((await ctx.services.graph.listItems([r.data!.ingestText.chunks[0].id])).length).toBe(1);
+    expect((await ctx.stores.graph.listItems([r.data!.ingestText.chunks[0].id])).length).toBe(1);
     const del = await gql.exec(`mutation($i: ID!) { deleteItem(id: $i) { deleted } }`, { i: docId });
     expect(del.data!.deleteItem.deleted).toBe(1);
-    expect(await ctx.services.graph.listItems([r.data!.ingestText.chunks[0].id])).toEqual([]);
+    expect(await ctx.stores.graph.listItems([r.data!.ingestText.chunks[0].id])).toEqual([]);
     const unknown = await gql.exec(`mutation($e: [ID!]!) { linkItem(itemId: "txt_nope", entityIds: $e) }`, { e: [ids['Warsaw']] });
     expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
   });
@@ -253,14 +253,14 @@ describe('deleting entities', () => {
 describe('one outcome across Milvus and Neo4j', () => {
   it('rolls the graph back when Milvus fails, and undoes Milvus when the graph cannot commit', async () => {
     // Milvus write fails: no Item node may remain.
-    const failingVectors: VectorStore = new Proxy(ctx.services.vectors, {
+    const failingVectors: VectorStore = new Proxy(ctx.stores.vectors, {
       get(target, prop, receiver) {
         if (prop === 'upsert') return async () => Promise.reject(new Error('milvus down'));
         const v = Reflect.get(target, prop, receiver);
         return typeof v === 'function' ? v.bind(target) : v;
       },
     });
-    const graph = ctx.services.graph as Neo4jGraphStore;
+    const graph = ctx.stores.graph as Neo4jGraphStore;
     const a = await testServices({}, { vectors: failingVectors, graph });
     const before = await graphCounts();
     const r1 = await a.services.ingest.ingestText({ text: 'This write must not land anywhere.' }).catch((e: unknown) => e);
@@ -281,7 +281,7 @@ describe('one outcome across Milvus and Neo4j', () => {
         return typeof v === 'function' ? v.bind(target) : v;
       },
     });
-    const b = await testServices({}, { vectors: ctx.services.vectors, graph: losingGraph });
+    const b = await testServices({}, { vectors: ctx.stores.vectors, graph: losingGraph });
     const itemsBefore = await itemCount();
     const r2 = await b.services.ingest.ingestText({ text: 'Neither must this one.' }).catch((e: unknown) => e);
     expect(r2).toBeInstanceOf(Error);

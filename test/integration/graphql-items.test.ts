@@ -22,7 +22,7 @@ const count = async () => (await gql.exec<{ stats: { items: number } }>(STATS)).
 
 beforeAll(async () => {
   ctx = await testServices();
-  gql = await inProcess(ctx.services);
+  gql = await inProcess(ctx.runtime);
 });
 afterAll(async () => {
   await gql?.stop();
@@ -79,12 +79,12 @@ describe('ingest and search over GraphQL (real Milvus, tiny CLIP)', () => {
       expect(b.documentId).toBe(a.documentId);
       expect(b.chunks.length).toBeLessThan(a.chunks.length);
       const ids = (xs: { id: string }[]) => xs.map((x) => x.id).sort();
-      expect(ids(await ctx.services.vectors.list({ documentId: b.documentId }, 1000))).toEqual(ids(b.chunks));
+      expect(ids(await ctx.stores.vectors.list({ documentId: b.documentId }, 1000))).toEqual(ids(b.chunks));
       const allIds = [...new Set([...a.chunks, ...b.chunks].map((c) => c.id))];
-      expect(ids(await ctx.services.graph.listItems(allIds))).toEqual(ids(b.chunks));
+      expect(ids(await ctx.stores.graph.listItems(allIds))).toEqual(ids(b.chunks));
       await ctx.services.ingest.delete(b.documentId);
     } finally {
-      await fine.services.close();
+      await fine.runtime.close();
     }
   });
 

@@ -67,7 +67,7 @@ describe('npm run ingest (in-process, on its own collection)', () => {
 
   it('ingests a folder: images with sidecars, a markdown document; the broken image fails with a reason', async () => {
     const cap = captureIo();
-    const code = await ingestMain([folder, '--batch', '2'], { services: ctx.services, io: cap.io });
+    const code = await ingestMain([folder, '--batch', '2'], { runtime: ctx.runtime, io: cap.io });
     const summary = cap.stdout();
     expect(code, summary + cap.stderr()).toBe(1);
     expect(counts(summary)).toEqual({ total: 4, ingested: 3, skipped: 0, failed: 1 });
@@ -75,20 +75,20 @@ describe('npm run ingest (in-process, on its own collection)', () => {
     expect(cap.stderr()).toContain('ignoring 1 file(s) of other types: ignore-me.csv');
     expect(cap.stderr()).toMatch(/\[ingest\] 4\/4 \(100\.0%\)/);
 
-    const images = await ctx.services.vectors.list({ modality: 'IMAGE' }, 10);
+    const images = await ctx.stores.vectors.list({ modality: 'IMAGE' }, 10);
     const red = images.find((i) => i.source === 'photos/red.png')!;
     expect(red.text).toBe('a plain red square');
     expect(red.metadata).toMatchObject({ colour: 'red', _image: { width: 40, height: 30, format: 'png' } });
     expect(images.find((i) => i.source === 'blue.jpg')?.text).toBe('');
-    const [doc] = await ctx.services.vectors.list({ modality: 'TEXT', source: 'notes.md' }, 10);
+    const [doc] = await ctx.stores.vectors.list({ modality: 'TEXT', source: 'notes.md' }, 10);
     expect(doc!.title).toBe('Colour notes');
     // The caption sidecar is not ingested as a document of its own.
-    expect(await ctx.services.vectors.count({ source: 'photos/red.txt' })).toBe(0);
+    expect(await ctx.stores.vectors.count({ source: 'photos/red.txt' })).toBe(0);
   });
 
   it('a second run skips everything already stored (only the broken image fails again)', async () => {
     const cap = captureIo();
-    const code = await ingestMain([folder], { services: ctx.services, io: cap.io });
+    const code = await ingestMain([folder], { runtime: ctx.runtime, io: cap.io });
     expect(code).toBe(1);
     expect(counts(cap.stdout())).toEqual({ total: 4, ingested: 0, skipped: 3, failed: 1 });
     expect(cap.stdout()).toContain('already present 3');
@@ -97,17 +97,17 @@ describe('npm run ingest (in-process, on its own collection)', () => {
   it('ingests a JSONL file, reporting the malformed line by number without stopping', async () => {
     const cap = captureIo();
     const jsonl = path.join(jsonlDir, 'items.jsonl');
-    const code = await ingestMain([jsonl], { services: ctx.services, io: cap.io });
+    const code = await ingestMain([jsonl], { runtime: ctx.runtime, io: cap.io });
     expect(code).toBe(1);
     expect(counts(cap.stdout())).toEqual({ total: 3, ingested: 2, skipped: 0, failed: 1 });
     expect(cap.stdout()).toMatch(/MALFORMED_LINE x1\n\s+items\.jsonl:2: line 2: not valid JSON/);
-    const [green] = await ctx.services.vectors.list({ source: 'jsonl:green' }, 1);
+    const [green] = await ctx.stores.vectors.list({ source: 'jsonl:green' }, 1);
     expect(green!.text).toBe('a green square');
-    const [text] = await ctx.services.vectors.list({ modality: 'TEXT', source: 'items.jsonl:1' }, 1);
+    const [text] = await ctx.stores.vectors.list({ modality: 'TEXT', source: 'items.jsonl:1' }, 1);
     expect(text).toMatchObject({ title: 'Green', metadata: { lang: 'en' } });
 
     const again = captureIo();
-    await ingestMain([jsonl], { services: ctx.services, io: again.io });
+    await ingestMain([jsonl], { runtime: ctx.runtime, io: again.io });
     expect(counts(again.stdout())).toEqual({ total: 3, ingested: 0, skipped: 2, failed: 1 });
   });
 
@@ -115,11 +115,11 @@ describe('npm run ingest (in-process, on its own collection)', () => {
     const fresh = await testServices();
     try {
       const cap = captureIo();
-      const code = await ingestMain([folder, '--dry-run'], { services: fresh.services, io: cap.io });
+      const code = await ingestMain([folder, '--dry-run'], { runtime: fresh.runtime, io: cap.io });
       // A dry run reads files but decodes nothing, so the broken image is not found out yet.
       expect(code).toBe(0);
       expect(cap.stdout()).toContain('would ingest 4');
-      expect(await fresh.services.vectors.count()).toBe(0);
+      expect(await fresh.stores.vectors.count()).toBe(0);
     } finally {
       await fresh.cleanup();
     }
@@ -142,18 +142,18 @@ describe('npm run demo:load --limit 20 (in-process, on its own collection)', () 
     expect(plan.images).toHaveLength(20);
 
     const cap = captureIo();
-    const code = await demoMain(['--limit', '20'], { services: ctx.services, io: cap.io });
+    const code = await demoMain(['--limit', '20'], { runtime: ctx.runtime, io: cap.io });
     expect(code, cap.stdout() + cap.stderr()).toBe(0);
     expect(cap.stdout()).toMatch(/Licence: MIT/);
     expect(counts(cap.stdout())).toEqual({ total: 20 + plan.documents.length, ingested: 20 + plan.documents.length, skipped: 0, failed: 0 });
 
-    expect(await ctx.services.vectors.count({ modality: 'IMAGE' })).toBe(20);
+    expect(await ctx.stores.vectors.count({ modality: 'IMAGE' })).toBe(20);
     const first = plan.images[0]!;
-    const [stored] = await ctx.services.vectors.list({ source: first.source }, 1);
+    const [stored] = await ctx.stores.vectors.list({ source: first.source }, 1);
     expect(stored!.text).toBe(first.caption);
     expect(stored!.metadata).toMatchObject({ dataset: 'emoji', category: first.metadata.category, short_name: first.metadata.short_name });
     for (const d of plan.documents) {
-      expect(await ctx.services.vectors.count({ modality: 'TEXT', source: d.source })).toBeGreaterThan(0);
+      expect(await ctx.stores.vectors.count({ modality: 'TEXT', source: d.source })).toBeGreaterThan(0);
     }
   });
 });

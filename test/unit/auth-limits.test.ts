@@ -2,8 +2,10 @@ import { buildSchema, getIntrospectionQuery, GraphQLError, Kind, parse, specifie
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { ErrorCode, makeFormatError } from '../../src/errors.js';
-import { FIELD_ROLES, OPERATION_ROLES, authorizeOperation, createAuthenticator, parseApiKeys, requiredRoles, type Principal } from '../../src/http/auth.js';
-import { MAX_SELECTIONS, createRateLimiter, measureOperation, multiplierCap, operationCostError, validationRules } from '../../src/http/limits.js';
+import type { Principal } from '../../src/context.js';
+import { FIELD_ROLES, OPERATION_ROLES, authorizeOperation, createAuthenticator, parseApiKeys, requiredRoles } from '../../src/http/auth.js';
+import { MAX_SELECTIONS, measureOperation, multiplierCap, operationCostError, validationRules } from '../../src/http/limits.js';
+import { createRateLimiter } from '../../src/http/rate-limit.js';
 import { loadTypeDefs } from '../../src/schema.js';
 
 const K_READ = 'kRead0123456789abcdef';
@@ -267,7 +269,7 @@ describe('rate limiter', () => {
 
   it('RATE_LIMITED is a known code that formatError passes through', () => {
     expect(ErrorCode.RATE_LIMITED).toBe('RATE_LIMITED');
-    const format = makeFormatError({ exposeInternal: false, onUnexpected: () => undefined });
+    const format = makeFormatError({ exposeInternal: false });
     const out = format({ message: 'Rate limit', extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 3 } }, new GraphQLError('Rate limit'));
     expect(out.extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: 3 });
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkCypherStatically, parseModelOutput } from '../../src/graph/text2cypher.js';
+import { parseModelOutput } from '../../src/graph/text2cypher.js';
+import { checkCypherStatically } from '../../src/stores/cypher-guard.js';
 
 describe('checkCypherStatically', () => {
   it.each([

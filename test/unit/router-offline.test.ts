@@ -5,7 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import type { RouteContext, RouteDecision } from '../../src/router/index.js';
 import { createRouter } from '../../src/router/llm.js';
-import { OfflineRouter, checkAppropriate, featurize, loadOfflineModel, parseOfflineModel, tokenize } from '../../src/router/offline.js';
+import { featurize, loadOfflineModel, parseOfflineModel, tokenize } from '../../src/router/features.js';
+import { OfflineRouter } from '../../src/router/offline.js';
+import { checkAppropriate } from '../../src/router/safety.js';
 import { FULL_CONTEXT, evaluate, formatReport, main, parseLabelled, readLabelled } from '../../scripts/eval-router.js';
 
 const ctx: RouteContext = FULL_CONTEXT;

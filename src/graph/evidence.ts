@@ -1,12 +1,13 @@
 import type { Config } from '../config.js';
-import type { JsonObject, StoredItem } from '../domain.js';
-import { NotFoundError, BadInputError, errorMessage } from '../errors.js';
-import { isDocumentId } from '../ingest/ids.js';
+import { BadInputError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { Entity, EntityHit, EntityInput, GraphPath, GraphStore, Relationship, RelationshipInput, Subgraph } from '../stores/graph-store.js';
+import type { Entity, EntityHit, GraphStore, Relationship } from '../stores/graph-store.js';
 import type { VectorStore } from '../stores/vector-store.js';
+import { hopsFrom, mentionsType, propsText, shortestPathIn } from './ranking.js';
+import { rowsToEvidence } from './rows.js';
+import { QUESTION_MAX, STOPWORDS, tokens } from './text.js';
 import type { Text2Cypher } from './types.js';
-import { bounded, checkBatch, validEntity, validRelationship, type Loose } from './validate.js';
+import { bounded } from './validate.js';
 
 export type EvidenceKind = 'FACT' | 'ENTITY' | 'MENTION' | 'ROW';
 
@@ -39,22 +40,11 @@ export interface EvidenceOptions {
   signal?: AbortSignal;
 }
 
-const QUESTION_MAX = 2000;
-/** Words that never identify an entity on their own (question words, function words). */
-const STOPWORDS = new Set(
-  (
-    'a an the of in on at to for from by with about into over under and or not no is are was were be been being am do does did ' +
-    'has have had who whom whose what which when where why how many much tell me us show list give find please can could would ' +
-    'should will shall may might must this that these those it its their his her he she they them there here any all some each ' +
-    'between than then also as if so such via vs'
-  ).split(' '),
-);
-
 /**
- * The graph route and graph management: validation, entity linking, bounded expansion and
- * evidence scoring on top of the GraphStore; text-to-Cypher when an LLM is configured.
+ * The graph route: question -> linked entities -> bounded expansion -> scored evidence (template
+ * traversal), or text-to-Cypher when an LLM is configured.
  */
-export class GraphService {
+export class GraphEvidenceService {
   constructor(
     private readonly deps: {
       graph: GraphStore;
@@ -64,77 +54,6 @@ export class GraphService {
       log: Logger;
     },
   ) {}
-
-  async upsertEntities(inputs: Loose<EntityInput>[]): Promise<Entity[]> {
-    checkBatch(inputs.length, this.deps.config.maxBatch, 'entities');
-    const valid = inputs.map((e, i) => validEntity(e, `entities[${i}]`));
-    return this.deps.graph.upsertEntities(valid);
-  }
-
-  async upsertRelationships(inputs: Loose<RelationshipInput>[]): Promise<Relationship[]> {
-    checkBatch(inputs.length, this.deps.config.maxBatch, 'relationships');
-    const valid = inputs.map((r, i) => validRelationship(r, `relationships[${i}]`));
-    return this.deps.graph.upsertRelationships(valid);
-  }
-
-  async deleteEntity(id: string): Promise<{ id: string; relationships: number }> {
-    const res = await this.deps.graph.deleteEntity(id);
-    if (!res.deleted) throw new NotFoundError(`no entity with id "${id}"`, { id });
-    return { id, relationships: res.relationships };
-  }
-
-  async entity(id: string): Promise<Entity> {
-    const [e] = await this.deps.graph.getEntities([id]);
-    if (!e) throw new NotFoundError(`no entity with id "${id}"`, { id });
-    return e;
-  }
-
-  async searchEntities(query: string, opts: { limit?: number | null; fuzzy?: boolean | null; types?: string[] | null }): Promise<EntityHit[]> {
-    if (!query.trim()) throw new BadInputError('query is empty', 'query');
-    if (query.length > QUESTION_MAX) throw new BadInputError(`query is longer than ${QUESTION_MAX} characters`, 'query');
-    const limit = bounded(opts.limit ?? 10, 1, Math.min(1000, this.deps.config.maxResults), 'limit', 'GRAPH_MAX_RESULTS');
-    return this.deps.graph.searchEntities(query, { limit, fuzzy: opts.fuzzy ?? true, ...(opts.types?.length ? { types: opts.types } : {}) });
-  }
-
-  neighbourhood(
-    id: string,
-    opts: { depth?: number | null; relationshipTypes?: string[] | null; entityTypes?: string[] | null; limit?: number | null },
-  ): Promise<Subgraph> {
-    const { maxDepth, maxResults } = this.deps.config;
-    const depth = bounded(opts.depth ?? 1, 1, maxDepth, 'depth', 'GRAPH_MAX_DEPTH');
-    const limit = bounded(opts.limit ?? 100, 1, maxResults, 'limit', 'GRAPH_MAX_RESULTS');
-    return this.deps.graph.neighbourhood(id, {
-      depth,
-      limit,
-      ...(opts.relationshipTypes?.length ? { relationshipTypes: opts.relationshipTypes } : {}),
-      ...(opts.entityTypes?.length ? { entityTypes: opts.entityTypes } : {}),
-    });
-  }
-
-  paths(from: string, to: string, opts: { maxLength?: number | null; limit?: number | null; relationshipTypes?: string[] | null }): Promise<GraphPath[]> {
-    const maxLength = bounded(opts.maxLength ?? 4, 1, this.deps.config.maxPathLength, 'maxLength', 'GRAPH_MAX_PATH_LENGTH');
-    const limit = bounded(opts.limit ?? 5, 1, 100, 'limit', 'at most 100 paths');
-    return this.deps.graph.shortestPaths(from, to, { maxLength, limit, ...(opts.relationshipTypes?.length ? { relationshipTypes: opts.relationshipTypes } : {}) });
-  }
-
-  /** Ingested items (from the vector store) linked to an entity. */
-  async entityItems(id: string, limit = 20): Promise<StoredItem[]> {
-    await this.entity(id);
-    const n = bounded(limit, 1, this.deps.config.maxResults, 'limit', 'GRAPH_MAX_RESULTS');
-    const links = await this.deps.graph.itemsOf([id], n);
-    return this.deps.vectors.get([...new Set(links.map((l) => l.id))]);
-  }
-
-  /** Links an item (or every chunk of a document) to entities. Unknown ids -> NOT_FOUND. */
-  async linkItem(itemId: string, entityIds: string[]): Promise<string[]> {
-    if (entityIds.length === 0) throw new BadInputError('entityIds is empty', 'entityIds');
-    const items = isDocumentId(itemId) ? await this.deps.vectors.list({ documentId: itemId }, 16_384) : await this.deps.vectors.get([itemId]);
-    if (items.length === 0) throw new NotFoundError(`no item or document with id "${itemId}"`, { id: itemId });
-    const nodes = items.map((i) => ({ id: i.id, modality: i.modality, documentId: i.documentId, title: i.title, source: i.source, text: i.text }));
-    const links = items.flatMap((i) => entityIds.map((entityId) => ({ itemId: i.id, entityId })));
-    await this.deps.graph.writeItems({ upsert: nodes, links, remove: [] }, async () => undefined);
-    return items.map((i) => i.id);
-  }
 
   /**
    * The graph route's entry point: question -> linked entities (full-text match of the words and
@@ -307,97 +226,4 @@ export class GraphService {
     }
     return evidence.sort((a, b) => b.score - a.score || a.text.localeCompare(b.text)).slice(0, opts.limit);
   }
-}
-
-function tokens(text: string): string[] {
-  return text
-    .normalize('NFKC')
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean);
-}
-
-/** Distance in hops from `origin` over the relationships of its neighbourhood. */
-function hopsFrom(origin: string, rels: Relationship[]): Map<string, number> {
-  const dist = new Map<string, number>([[origin, 0]]);
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const r of rels) {
-      const a = dist.get(r.from);
-      const b = dist.get(r.to);
-      if (a !== undefined && (b === undefined || b > a + 1)) {
-        dist.set(r.to, a + 1);
-        changed = true;
-      }
-      if (b !== undefined && (a === undefined || a > b + 1)) {
-        dist.set(r.from, b + 1);
-        changed = true;
-      }
-    }
-  }
-  return dist;
-}
-
-/** One shortest path (as relationships, direction ignored) from a to b within `rels`, or []. */
-function shortestPathIn(rels: Relationship[], a: string, b: string, maxLength: number): Relationship[] {
-  const adjacent = new Map<string, { to: string; rel: Relationship }[]>();
-  for (const r of rels) {
-    adjacent.set(r.from, [...(adjacent.get(r.from) ?? []), { to: r.to, rel: r }]);
-    adjacent.set(r.to, [...(adjacent.get(r.to) ?? []), { to: r.from, rel: r }]);
-  }
-  const via = new Map<string, { prev: string; rel: Relationship } | null>([[a, null]]);
-  let frontier = [a];
-  for (let d = 0; d < maxLength && frontier.length && !via.has(b); d++) {
-    const next: string[] = [];
-    for (const n of frontier) {
-      for (const { to, rel } of adjacent.get(n) ?? []) {
-        if (via.has(to)) continue;
-        via.set(to, { prev: n, rel });
-        next.push(to);
-      }
-    }
-    frontier = next;
-  }
-  if (!via.has(b) || a === b) return [];
-  const path: Relationship[] = [];
-  for (let n = b, step = via.get(n); step; n = step.prev, step = via.get(n)) path.unshift(step.rel);
-  return path;
-}
-
-/** SPOUSE_OF matches "spouse"; WON matches "won"/"wins" (shared 4-letter stem for longer words). */
-function mentionsType(type: string, words: Set<string>): boolean {
-  const parts = type.toLowerCase().split('_').filter((p) => p.length > 1 && !STOPWORDS.has(p));
-  return parts.some((p) => [...words].some((w) => w === p || (p.length >= 4 && w.length >= 4 && (w.startsWith(p.slice(0, 4)) || p.startsWith(w.slice(0, 4))))));
-}
-
-function propsText(p: JsonObject): string {
-  const entries = Object.entries(p);
-  return entries.length ? ` {${entries.map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')}}` : '';
-}
-
-/** Cypher rows as evidence: one per row, with the ids of any nodes/relationships it holds. */
-function rowsToEvidence(rows: JsonObject[]): GraphEvidence[] {
-  return rows.map((row, i) => {
-    const entityIds: string[] = [];
-    const relationshipIds: string[] = [];
-    const itemIds: string[] = [];
-    const visit = (v: unknown) => {
-      if (Array.isArray(v)) v.forEach(visit);
-      else if (v && typeof v === 'object') {
-        const o = v as JsonObject;
-        if (typeof o.id === 'string') {
-          if (o.id.startsWith('rel_') || typeof o.type === 'string' && !('labels' in o)) relationshipIds.push(o.id);
-          else if (/^(txt|img)_/.test(o.id)) itemIds.push(o.id);
-          else entityIds.push(o.id);
-        }
-        Object.values(o).forEach(visit);
-      }
-    };
-    Object.values(row).forEach(visit);
-    const text = Object.entries(row)
-      .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v, (key, val) => (key === 'labels' ? undefined : val))}`)
-      .join('; ');
-    return { kind: 'ROW' as const, text, score: 1 / (i + 1), entityIds: [...new Set(entityIds)], relationshipIds: [...new Set(relationshipIds)], itemIds: [...new Set(itemIds)] };
-  });
 }

@@ -1,0 +1,202 @@
+import type { Config } from './config.js';
+import { ExtractiveAnswerer, LlmAnswerer } from './ask/answer.js';
+import { HeuristicCondenser, LlmCondenser } from './ask/condense.js';
+import { createConversationStore, type ConversationStore } from './ask/conversations.js';
+import { LlmReranker } from './ask/rerank.js';
+import { Retriever } from './ask/retrieval.js';
+import { AskService } from './ask/service.js';
+import { ClipEmbedder } from './embed/clip.js';
+import type { Embedder } from './embed/embedder.js';
+import { EntityService } from './graph/entities.js';
+import { GraphEvidenceService } from './graph/evidence.js';
+import { LlmText2Cypher } from './graph/text2cypher.js';
+import type { Text2Cypher } from './graph/types.js';
+import { HealthService } from './health.js';
+import { ImageLoader } from './ingest/images.js';
+import { SafeFetcher } from './ingest/safe-fetch.js';
+import { IngestService } from './ingest/service.js';
+import { ItemService } from './items/service.js';
+import { createLlm, type LlmClient } from './llm/client.js';
+import { meteredLlm } from './llm/metered.js';
+import type { Logger } from './logger.js';
+import type { Router } from './router/index.js';
+import { createRouter } from './router/llm.js';
+import { RoutedSearchService } from './search/routed.js';
+import { SearchService } from './search/service.js';
+import type { GraphStore } from './stores/graph-store.js';
+import { MilvusVectorStore } from './stores/milvus.js';
+import { Neo4jGraphStore, type GraphLabels } from './stores/neo4j.js';
+import type { VectorStore } from './stores/vector-store.js';
+import { createWebSearch, type WebSearch } from './stores/web-search.js';
+import { noTelemetry, type LlmPurpose, type Telemetry } from './telemetry.js';
+
+/**
+ * The composition root: every long-lived object is built here once, from the parsed config, and
+ * handed to whoever needs it. No module-level singletons. Two bags, kept apart:
+ *   - `stores`: the adapters of external systems (each behind an interface in src/stores);
+ *   - `services`: the logic the API exposes. Resolvers see `services` only (src/context.ts).
+ */
+
+/** Where data lives and who answers outside this process. */
+export interface Stores {
+  /** Embedded items (Milvus). */
+  vectors: VectorStore;
+  /** Entities, relationships and item links (Neo4j). */
+  graph: GraphStore;
+  /** Undefined when no web search provider is configured. */
+  web: WebSearch | undefined;
+  /** Conversation turns (in-process memory: lost on restart, not shared between instances). */
+  conversations: ConversationStore;
+}
+
+/** What resolvers call: one service per concern. */
+export interface Services {
+  /** Vector similarity search (text, image, item). */
+  search: SearchService;
+  /** `search` through the router (`input.routed`). */
+  routedSearch: RoutedSearchService;
+  /** Stored items read back: item, document, stats. */
+  items: ItemService;
+  ingest: IngestService;
+  /** Graph management: entities, relationships, traversals, item links, schema. */
+  entities: EntityService;
+  /** The graph route: question -> linked entities -> scored evidence (or text-to-Cypher). */
+  graphEvidence: GraphEvidenceService;
+  ask: AskService;
+  health: HealthService;
+}
+
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  telemetry: Telemetry;
+  embedder: Embedder;
+  /** Undefined when no LLM is configured. */
+  llm: LlmClient | undefined;
+  stores: Stores;
+  services: Services;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOverrides {
+  embedder?: Embedder;
+  vectors?: VectorStore;
+  graph?: GraphStore;
+  fetcher?: SafeFetcher;
+  llm?: LlmClient;
+  text2cypher?: Text2Cypher;
+  web?: WebSearch;
+  router?: Router;
+  telemetry?: Telemetry;
+  /** Where conversations are kept (default: in this process's memory). */
+  conversations?: ConversationStore;
+  /** Node labels in Neo4j (tests use labels of their own). */
+  graphLabels?: GraphLabels;
+}
+
+/**
+ * The Milvus collection name: explicit (MILVUS_COLLECTION) or derived from the model in use, so
+ * vectors of two different models never share a collection.
+ */
+export function collectionName(config: Config, modelId: string, dimension: number): string {
+  if (config.milvus.collection) return config.milvus.collection;
+  const slug = modelId.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 180);
+  return `items_${slug}_d${dimension}`;
+}
+
+/**
+ * Builds stores, then services on them. The embedding model is loaded first (it decides the
+ * collection name and dimension), so this can take a while on the first run when the model is
+ * downloaded.
+ */
+export async function buildRuntime(config: Config, log: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+  const telemetry = overrides.telemetry ?? noTelemetry;
+  const embedder = overrides.embedder ?? new ClipEmbedder(config.clip, log.child({ component: 'embedder' }));
+  const model = await embedder.load();
+  const stores: Stores = {
+    vectors: overrides.vectors ?? MilvusVectorStore.connect(config.milvus, collectionName(config, model.id, model.dimension!)),
+    graph: overrides.graph ?? Neo4jGraphStore.connect(config.neo4j, overrides.graphLabels),
+    web: overrides.web ?? createWebSearch(config.web),
+    conversations: overrides.conversations ?? createConversationStore(config.conversations),
+  };
+  // Constraints and indexes; if Neo4j is down now, the first graph operation creates them.
+  await stores.graph.init().catch((err: unknown) => log.warn('Neo4j schema not created at startup; will retry on first use', { err }));
+  const llm = overrides.llm ?? createLlm(config.llm);
+  const services = buildServices({ config, log, telemetry, embedder, llm, stores, overrides });
+  return {
+    config,
+    log,
+    telemetry,
+    embedder,
+    llm,
+    stores,
+    services,
+    async close() {
+      await Promise.allSettled([stores.vectors.close(), stores.graph.close()]);
+    },
+  };
+}
+
+function buildServices(ctx: {
+  config: Config;
+  log: Logger;
+  telemetry: Telemetry;
+  embedder: Embedder;
+  llm: LlmClient | undefined;
+  stores: Stores;
+  overrides: RuntimeOverrides;
+}): Services {
+  const { config, log, telemetry, embedder, llm, stores, overrides } = ctx;
+  const { vectors, graph, web, conversations } = stores;
+  const llmFor = (purpose: LlmPurpose) => (llm ? meteredLlm(llm, telemetry, purpose) : undefined);
+  const fetcher =
+    overrides.fetcher ??
+    new SafeFetcher({
+      timeoutMs: config.limits.imageFetchTimeoutMs,
+      maxBytes: config.limits.imageMaxBytes,
+      maxRedirects: config.limits.imageFetchMaxRedirects,
+      userAgent: 'knowledge-graphql/0.1 (image fetch)',
+    });
+  const images = new ImageLoader(fetcher, config.limits);
+  const search = new SearchService({ embedder, store: vectors, images, limits: config.limits });
+  const ingest = new IngestService({ embedder, store: vectors, graph, images, chunking: config.chunking, limits: config.limits, log, telemetry });
+  const text2cypher =
+    overrides.text2cypher ?? (llm ? new LlmText2Cypher({ llm: llmFor('cypher')!, graph, timeoutMs: config.graph.cypherTimeoutMs, rowLimit: config.graph.cypherRowLimit }) : undefined);
+  const entities = new EntityService({ graph, vectors, config: config.graph });
+  const graphEvidence = new GraphEvidenceService({ graph, vectors, config: config.graph, log, ...(text2cypher ? { text2cypher } : {}) });
+  const router = overrides.router ?? createRouter({ ...(llm ? { llm: llmFor('router')! } : {}), config: config.router });
+  const retriever = new Retriever({
+    router,
+    search,
+    graphEvidence,
+    vectors,
+    graph,
+    web,
+    config: config.ask,
+    maxTopK: config.limits.searchMaxTopK,
+    log: log.child({ component: 'ask' }),
+    telemetry,
+  });
+  // The heuristic finds the referent of a follow-up among the graph's entities (else capitalised phrases).
+  const heuristic = new HeuristicCondenser(async (text) => (await graphEvidence.linkEntities(text, 3)).map((h) => h.entity.name));
+  const ask = new AskService({
+    retriever,
+    reranker: llm && config.ask.rerank === 'auto' ? new LlmReranker(llmFor('rerank')!) : undefined,
+    answerer: llm ? new LlmAnswerer(llmFor('answer')!, new ExtractiveAnswerer(), config.llm?.vision ?? false) : new ExtractiveAnswerer(),
+    condenser: llm ? new LlmCondenser(llmFor('condense')!, heuristic) : heuristic,
+    conversations,
+    maxTurns: config.conversations.maxTurns,
+    config: config.ask,
+    log: log.child({ component: 'ask' }),
+  });
+  return {
+    search,
+    routedSearch: new RoutedSearchService({ retriever, vectors, maxTopK: config.limits.searchMaxTopK }),
+    items: new ItemService({ vectors, embedder }),
+    ingest,
+    entities,
+    graphEvidence,
+    ask,
+    health: new HealthService({ embedder, vectors, graph, llm, web, config }),
+  };
+}
