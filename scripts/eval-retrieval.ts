@@ -20,7 +20,7 @@ import { ConfigError, loadConfig } from '../src/config.js';
 import { meanScores, scoreQuery, type QueryScores } from '../src/eval/metrics.js';
 import { EvalFormatError, parseQueries, type EvalQuery } from '../src/eval/queries.js';
 import { createLogger } from '../src/logger.js';
-import { buildServices } from '../src/services.js';
+import { buildRuntime } from '../src/runtime.js';
 
 interface Args {
   file: string;
@@ -92,13 +92,13 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const log = createLogger('warn', { service: 'eval-retrieval' });
-  const services = await buildServices(config, log);
-  const app = await createApp(services);
+  const runtime = await buildRuntime(config, log);
+  const app = await createApp(runtime);
   try {
     const url = await app.listen();
     const gql = httpClient(url);
-    await ensureCorpus(services.vectors, async () => {
-      const code = await loadDemo([], { services, io: { stdout: process.stderr, stderr: process.stderr } });
+    await ensureCorpus(runtime.stores.vectors, async () => {
+      const code = await loadDemo([], { runtime, io: { stdout: process.stderr, stderr: process.stderr } });
       if (code !== 0) throw new Error(`loading the demo corpus failed (exit ${code})`);
     });
 
@@ -156,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } finally {
     await app.stop();
-    await services.close();
+    await runtime.close();
   }
 }
 
