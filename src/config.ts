@@ -115,6 +115,18 @@ const EnvSchema = z.object({
   ASK_RERANK: z.enum(['auto', 'off']).default('auto'),
   ASK_QUESTION_MAX_CHARS: int(10, 100_000).default(2000),
 
+  MEDIA_STORE: z.enum(['fs', 's3']).default('fs'),
+  MEDIA_DIR: z.string().default(path.join(PROJECT_ROOT, '.state', 'media')),
+  MEDIA_THUMBNAIL_SIZE: int(16, 2048).default(256),
+  MEDIA_S3_ENDPOINT: z.url({ protocol: /^https?$/, error: 'an http(s) URL of an S3-compatible endpoint' }).optional(),
+  MEDIA_S3_REGION: z.string().min(1).default('us-east-1'),
+  MEDIA_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+  MEDIA_S3_PREFIX: z.string().regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, 'empty or key segments each ending with /').default(''),
+  MEDIA_S3_FORCE_PATH_STYLE: bool.default(false),
+  MEDIA_S3_ACCESS_KEY_ID: z.string().optional(),
+  MEDIA_S3_SECRET_ACCESS_KEY: z.string().optional(),
+  MEDIA_S3_TIMEOUT_MS: int(100, 600_000).default(15_000),
+
   ROUTER_CACHE_SIZE: int(0, 1_000_000).default(1000),
   ROUTER_CACHE_TTL_MS: int(0, 86_400_000).default(600_000),
   ROUTER_LLM_TIMEOUT_MS: int(100, 120_000).default(8000),
@@ -204,6 +216,22 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       rerank: env.ASK_RERANK,
       questionMaxChars: env.ASK_QUESTION_MAX_CHARS,
     },
+    /** Image originals and thumbnails: a local folder, or an S3-compatible bucket for several instances. */
+    media: {
+      store: env.MEDIA_STORE,
+      dir: env.MEDIA_DIR,
+      thumbnailSize: env.MEDIA_THUMBNAIL_SIZE,
+      s3: {
+        endpoint: env.MEDIA_S3_ENDPOINT,
+        region: env.MEDIA_S3_REGION,
+        bucket: env.MEDIA_S3_BUCKET ?? '',
+        prefix: env.MEDIA_S3_PREFIX,
+        forcePathStyle: env.MEDIA_S3_FORCE_PATH_STYLE,
+        accessKeyId: env.MEDIA_S3_ACCESS_KEY_ID,
+        secretAccessKey: env.MEDIA_S3_SECRET_ACCESS_KEY,
+        timeoutMs: env.MEDIA_S3_TIMEOUT_MS,
+      },
+    },
     router: { cacheSize: env.ROUTER_CACHE_SIZE, cacheTtlMs: env.ROUTER_CACHE_TTL_MS, llmTimeoutMs: env.ROUTER_LLM_TIMEOUT_MS },
     limits: {
       textMaxChars: env.TEXT_MAX_CHARS,
@@ -261,6 +289,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const config = toConfig(parsed.data);
+  if (config.media.store === 's3' && !config.media.s3.bucket) throw new ConfigError(['MEDIA_S3_BUCKET: required when MEDIA_STORE=s3']);
+  if (Boolean(config.media.s3.accessKeyId) !== Boolean(config.media.s3.secretAccessKey)) {
+    throw new ConfigError(['MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY: set both or neither (neither = the AWS default credential chain)']);
+  }
   const web = config.web;
   if (web.provider === 'searxng' && !web.url) throw new ConfigError(['WEB_SEARCH_URL: required when WEB_SEARCH_PROVIDER=searxng (the SearXNG base URL)']);
   if ((web.provider === 'tavily' || web.provider === 'brave') && !web.apiKey) {

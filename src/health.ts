@@ -5,6 +5,7 @@ import type { LlmClient } from './llm/client.js';
 import type { GraphStore } from './stores/graph-store.js';
 import type { VectorStore } from './stores/vector-store.js';
 import type { WebSearch } from './stores/web-search.js';
+import type { MediaStore } from './stores/media-store.js';
 
 export const VERSION = '0.1.0';
 
@@ -43,6 +44,7 @@ export interface HealthDeps {
   graph: GraphStore;
   llm?: LlmClient | undefined;
   web?: WebSearch | undefined;
+  media?: MediaStore;
   config?: Pick<Config, 'llm'>;
 }
 
@@ -69,6 +71,7 @@ export async function healthReport(deps: HealthDeps): Promise<ReadinessReport> {
     probe('neo4j', deps.graph.health(), true, 'unknown'),
   ];
   if (deps.llm) probes.push(Promise.resolve(llmHealth(deps.llm, deps.config)));
+  if (deps.media) probes.push(probe('media', deps.media.health(), false, deps.media.target));
   if (deps.web) probes.push(probe('web', cachedWebHealth(deps.web), false, deps.web.provider));
   const services = await Promise.all(probes);
   const model = deps.embedder.info();

@@ -27,6 +27,8 @@ import type { GraphStore } from './stores/graph-store.js';
 import { MilvusVectorStore } from './stores/milvus.js';
 import { Neo4jGraphStore, type GraphLabels } from './stores/neo4j.js';
 import type { VectorStore } from './stores/vector-store.js';
+import { createMediaStore } from './stores/media.js';
+import type { MediaStore } from './stores/media-store.js';
 import { createWebSearch, type WebSearch } from './stores/web-search.js';
 import { noTelemetry, type LlmPurpose, type Telemetry } from './telemetry.js';
 
@@ -43,6 +45,8 @@ export interface Stores {
   vectors: VectorStore;
   /** Entities, relationships and item links (Neo4j). */
   graph: GraphStore;
+  /** Image originals and thumbnails (a folder or an S3-compatible bucket). */
+  media: MediaStore;
   /** Undefined when no web search provider is configured. */
   web: WebSearch | undefined;
   /** Conversation turns (in-process memory: lost on restart, not shared between instances). */
@@ -82,6 +86,7 @@ export interface RuntimeOverrides {
   embedder?: Embedder;
   vectors?: VectorStore;
   graph?: GraphStore;
+  media?: MediaStore;
   fetcher?: SafeFetcher;
   llm?: LlmClient;
   text2cypher?: Text2Cypher;
@@ -116,6 +121,7 @@ export async function buildRuntime(config: Config, log: Logger, overrides: Runti
   const stores: Stores = {
     vectors: overrides.vectors ?? MilvusVectorStore.connect(config.milvus, collectionName(config, model.id, model.dimension!)),
     graph: overrides.graph ?? Neo4jGraphStore.connect(config.neo4j, overrides.graphLabels),
+    media: overrides.media ?? createMediaStore(config.media),
     web: overrides.web ?? createWebSearch(config.web),
     conversations: overrides.conversations ?? createConversationStore(config.conversations),
   };
@@ -132,7 +138,7 @@ export async function buildRuntime(config: Config, log: Logger, overrides: Runti
     stores,
     services,
     async close() {
-      await Promise.allSettled([stores.vectors.close(), stores.graph.close()]);
+      await Promise.allSettled([stores.vectors.close(), stores.graph.close(), stores.media.close()]);
     },
   };
 }
@@ -147,7 +153,7 @@ function buildServices(ctx: {
   overrides: RuntimeOverrides;
 }): Services {
   const { config, log, telemetry, embedder, llm, stores, overrides } = ctx;
-  const { vectors, graph, web, conversations } = stores;
+  const { vectors, graph, media, web, conversations } = stores;
   const llmFor = (purpose: LlmPurpose) => (llm ? meteredLlm(llm, telemetry, purpose) : undefined);
   const fetcher =
     overrides.fetcher ??
@@ -159,7 +165,7 @@ function buildServices(ctx: {
     });
   const images = new ImageLoader(fetcher, config.limits);
   const search = new SearchService({ embedder, store: vectors, images, limits: config.limits });
-  const ingest = new IngestService({ embedder, store: vectors, graph, images, chunking: config.chunking, limits: config.limits, log, telemetry });
+  const ingest = new IngestService({ embedder, store: vectors, graph, media, thumbnailSize: config.media.thumbnailSize, images, chunking: config.chunking, limits: config.limits, log, telemetry });
   const text2cypher =
     overrides.text2cypher ?? (llm ? new LlmText2Cypher({ llm: llmFor('cypher')!, graph, timeoutMs: config.graph.cypherTimeoutMs, rowLimit: config.graph.cypherRowLimit }) : undefined);
   const entities = new EntityService({ graph, vectors, config: config.graph });
@@ -197,6 +203,6 @@ function buildServices(ctx: {
     entities,
     graphEvidence,
     ask,
-    health: new HealthService({ embedder, vectors, graph, llm, web, config }),
+    health: new HealthService({ embedder, vectors, graph, media, llm, web, config }),
   };
 }

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, PROJECT_ROOT, type Config } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -23,7 +25,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
  */
 export async function testServices(env: Record<string, string> = {}, overrides: RuntimeOverrides = {}) {
   const name = uniqueName('t');
-  const config = testConfig({ MILVUS_COLLECTION: name, ...env });
+  // Media ids are content-addressed: each test keeps its files in a folder of its own.
+  const mediaDir = path.join(tmpdir(), `kg-media-${name}`);
+  const config = testConfig({ MILVUS_COLLECTION: name, MEDIA_DIR: mediaDir, ...env });
   const graphLabels = { entity: `${name}_Entity`, item: `${name}_Item` };
   const runtime: Runtime = await buildRuntime(config, createLogger('silent'), { graphLabels, ...overrides });
   const { services, stores } = runtime;
@@ -40,6 +44,7 @@ export async function testServices(env: Record<string, string> = {}, overrides: 
         await stores.graph.dropSchema().catch(() => undefined);
       }
       await runtime.close();
+      await rm(mediaDir, { recursive: true, force: true });
     },
   };
 }

@@ -433,6 +433,8 @@ export type Item = {
   /** For text chunks: the document they were cut from (same id for all chunks of one document). */
   documentId?: Maybe<Scalars['ID']['output']>;
   id: Scalars['ID']['output'];
+  /** The stored image file (IMAGE items; null for text). */
+  image?: Maybe<ItemImage>;
   metadata: Scalars['JSON']['output'];
   modality: Modality;
   /** Where the item came from (URL, path or any label the client gave). */
@@ -441,6 +443,24 @@ export type Item = {
   text?: Maybe<Scalars['String']['output']>;
   title?: Maybe<Scalars['String']['output']>;
   updatedAt: Scalars['DateTime']['output'];
+};
+
+/**
+ * An image item's stored file and thumbnail. The URLs are paths on this service (GET them with the
+ * same API key as queries; they are content-addressed, so a URL always means the same bytes).
+ */
+export type ItemImage = {
+  __typename?: 'ItemImage';
+  /** Size of the original file in bytes. */
+  bytes: Scalars['Int']['output'];
+  height: Scalars['Int']['output'];
+  /** The original file's media type, e.g. image/png. */
+  mime: Scalars['String']['output'];
+  /** /media/<id>/thumbnail: a WebP that fits in MEDIA_THUMBNAIL_SIZE (256) pixels. */
+  thumbnailUrl: Scalars['String']['output'];
+  /** /media/<id>: the original file as ingested. */
+  url: Scalars['String']['output'];
+  width: Scalars['Int']['output'];
 };
 
 export type MetadataFilter = {
@@ -977,6 +997,7 @@ export type ResolversTypes = ResolversObject<{
   IngestedImage: ResolverTypeWrapper<Omit<IngestedImage, 'item'> & { item: ResolversTypes['Item'] }>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Item: ResolverTypeWrapper<StoredItemModel>;
+  ItemImage: ResolverTypeWrapper<ItemImage>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   MetadataFilter: MetadataFilter;
   Modality: Modality;
@@ -1050,6 +1071,7 @@ export type ResolversParentTypes = ResolversObject<{
   IngestedImage: Omit<IngestedImage, 'item'> & { item: ResolversParentTypes['Item'] };
   Int: Scalars['Int']['output'];
   Item: StoredItemModel;
+  ItemImage: ItemImage;
   JSON: Scalars['JSON']['output'];
   MetadataFilter: MetadataFilter;
   ModelInfo: ModelInfo;
@@ -1278,12 +1300,22 @@ export type ItemResolvers<ContextType = Context, ParentType extends ResolversPar
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   documentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  image?: Resolver<Maybe<ResolversTypes['ItemImage']>, ParentType, ContextType>;
   metadata?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   modality?: Resolver<ResolversTypes['Modality'], ParentType, ContextType>;
   source?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   text?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type ItemImageResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ItemImage'] = ResolversParentTypes['ItemImage']> = ResolversObject<{
+  bytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  height?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mime?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  thumbnailUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  width?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
@@ -1467,6 +1499,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   IngestedDocument?: IngestedDocumentResolvers<ContextType>;
   IngestedImage?: IngestedImageResolvers<ContextType>;
   Item?: ItemResolvers<ContextType>;
+  ItemImage?: ItemImageResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   ModelInfo?: ModelInfoResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;

@@ -7,6 +7,8 @@ import type { Logger } from '../logger.js';
 import type { Telemetry } from '../telemetry.js';
 import type { GraphItemWrite, GraphStore, GraphWriteInfo, ItemLink, ItemNode } from '../stores/graph-store.js';
 import { FIELD_LIMITS, MAX_QUERY_WINDOW, type VectorStore } from '../stores/vector-store.js';
+import type { MediaEntry, MediaPut, MediaStore } from '../stores/media-store.js';
+import { renditions } from '../media/renditions.js';
 import { chunkId, documentId, imageId, isDocumentId } from './ids.js';
 import type { ImageLoader, ImageSource } from './images.js';
 import { exactlyOne, metadataObject, optionalString } from './validate.js';
@@ -47,6 +49,8 @@ type PreparedImage = {
   kind: 'image';
   record: Omit<ItemRecord, 'vector'>;
   pixels: { width: number; height: number; pixels: Uint8Array };
+  /** The original file and its thumbnail, for the media store. */
+  media: MediaPut;
   entityIds: string[];
 };
 type Prepared = PreparedText | PreparedImage;
@@ -70,6 +74,9 @@ export class IngestService {
       store: VectorStore;
       graph: GraphStore;
       images: ImageLoader;
+      /** Keeps image originals and thumbnails; written in the same one-outcome protocol. */
+      media: MediaStore;
+      thumbnailSize: number;
       chunking: Config['chunking'];
       limits: Config['limits'];
       log: Logger;
@@ -141,12 +148,24 @@ export class IngestService {
     const items = await store.list(filter, MAX_QUERY_WINDOW);
     if (items.length === 0) throw new NotFoundError(`no item or document with id "${id}"`, { id });
     const ids = items.map((i) => i.id);
+    const imageIds = items.filter((i) => i.modality === 'IMAGE').map((i) => i.id);
     const before = await this.snapshot(ids);
+    let mediaBefore: MediaEntry[] = [];
     await this.twoStoreWrite(
       { upsert: [], links: [], remove: ids },
-      () => store.delete({ ids }),
+      async () => {
+        if (imageIds.length) {
+          // Kept in memory until the graph commits, to put the files back if it does not.
+          mediaBefore = (await Promise.all(imageIds.map((i) => this.deps.media.entry(i)))).filter((e): e is MediaEntry => e !== null);
+          await this.deps.media.delete(imageIds);
+        }
+        await store.delete({ ids });
+      },
       // Put back what was deleted if the graph could not commit.
-      () => store.upsert(before),
+      async () => {
+        await store.upsert(before);
+        if (mediaBefore.length) await this.deps.media.put(mediaBefore);
+      },
     );
     return ids.length;
   }
@@ -226,12 +245,15 @@ export class IngestService {
     const loaded = await this.deps.images.load(input, field, signal);
     const now = new Date();
     const { width, height, format } = loaded.image;
+    const id = imageId(loaded.bytes);
+    const media = await renditions(id, loaded.bytes, format, { size: this.deps.thumbnailSize, maxPixels: this.deps.limits.imageMaxPixels });
     return {
       kind: 'image',
       entityIds,
       pixels: loaded.image,
+      media,
       record: {
-        id: imageId(loaded.bytes),
+        id,
         modality: 'IMAGE',
         text: caption,
         title: '',
@@ -265,6 +287,7 @@ export class IngestService {
     );
     const documents = prepared.flatMap((p) => (p.kind === 'text' ? [{ documentId: p.documentId, keep: p.records.map((r) => r.id) }] : []));
     let records: ItemRecord[] = [];
+    const media = [...new Map(images.map((p) => [p.media.id, p.media])).values()];
 
     let fresh: string[] = [];
     let removed: ItemRecord[] = [];
@@ -279,12 +302,22 @@ export class IngestService {
         records = all.map((r) => ({ ...r, createdAt: existing.get(r.id) ?? r.createdAt, vector: vectorOf.get(r.id)! }));
         fresh = records.filter((r) => !existing.has(r.id)).map((r) => r.id);
         if (stale.length) removed = await this.snapshot(stale);
+        // Files first: an item is never visible in the vector store without its image.
+        if (media.length) await this.deps.media.put(media);
         await store.upsert(records);
         if (stale.length) await store.delete({ ids: stale });
       },
       async () => {
-        if (fresh.length) await store.delete({ ids: fresh });
-        if (removed.length) await store.upsert(removed);
+        // Files of images that were new; content-addressed files of existing images stay.
+        const freshImages = media.map((m) => m.id).filter((id) => fresh.includes(id));
+        const undone = await Promise.allSettled([
+          freshImages.length ? this.deps.media.delete(freshImages) : undefined,
+          (async () => {
+            if (fresh.length) await store.delete({ ids: fresh });
+            if (removed.length) await store.upsert(removed);
+          })(),
+        ]);
+        for (const u of undone) if (u.status === 'rejected') throw u.reason;
         // Items that existed keep their vectors and presence in both stores; only their new title,
         // source or metadata may stay in the vector store.
       },

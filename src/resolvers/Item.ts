@@ -1,4 +1,5 @@
 import type { ItemResolvers } from '../__generated__/resolvers-types.js';
+import { imageInfo } from '../media/image-info.js';
 
 // Stored items use '' and -1 for "not applicable"; GraphQL shows null instead.
 export const Item: ItemResolvers = {
@@ -6,4 +7,5 @@ export const Item: ItemResolvers = {
   source: (i) => i.source || null,
   documentId: (i) => i.documentId || null,
   chunkIndex: (i) => (i.chunkIndex >= 0 ? i.chunkIndex : null),
+  image: (i) => imageInfo(i),
 };
