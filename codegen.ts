@@ -45,6 +45,14 @@ const config: CodegenConfig = {
         immutableTypes: false,
       },
     },
+    // The web app's operations, typed from the same schema (client preset). documentMode 'string'
+    // sends plain query strings: no GraphQL parser in the browser bundle.
+    'web/src/gql/': {
+      documents: ['web/src/**/*.{ts,tsx}', '!web/src/gql/**'],
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: { documentMode: 'string', enumsAsTypes: true, useTypeImports: true, scalars: { JSON: 'unknown', DateTime: 'string', ID: 'string' } },
+    },
   },
   hooks: { afterOneFileWrite: [] },
 };

@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'src/__generated__/', '.state/', 'dist/', 'models/', 'bench/results/'] },
+  { ignores: ['node_modules/', 'src/__generated__/', 'web/src/gql/', '.state/', 'dist/', 'models/', 'bench/results/', 'test/artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -22,6 +22,11 @@ export default tseslint.config(
   {
     files: ['src/config.ts', 'test/**', 'bench/**', 'scripts/**'],
     rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    // The web app runs in the browser: its globals, and no process.env to read.
+    files: ['web/src/**'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', location: 'readonly', localStorage: 'readonly', FileReader: 'readonly', URL: 'readonly', CloseEvent: 'readonly', Event: 'readonly', SubmitEvent: 'readonly', File: 'readonly', FileList: 'readonly', Blob: 'readonly', Response: 'readonly' } },
   },
   {
     files: ['test/**', 'bench/**'],

@@ -36,3 +36,4 @@ if [[ "${TEXT_MODEL:-}" != none ]]; then bash scripts/text-model.sh install; fi
 # Browser tests (Debian's chromium) and the S3 media store's tests (a local S3-compatible server).
 bash scripts/chromium.sh
 bash scripts/s3-server.sh install
+bash scripts/build-web.sh

@@ -15,6 +15,7 @@ import { authorizationPlugin, createAuthenticator } from './http/auth.js';
 import { errorLogPlugin } from './http/error-log.js';
 import { queryCostPlugin, validationRules } from './http/limits.js';
 import { mediaRouter } from './http/media.js';
+import { webAppRouter } from './http/web-app.js';
 import { Metrics } from './http/metrics.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { attachSubscriptions } from './http/subscriptions.js';
@@ -77,6 +78,7 @@ export async function createApp(runtime: Runtime, opts: { metrics?: Metrics } = 
     const report = await services.health.report();
     res.status(report.ready ? 200 : 503).json(report);
   });
+  if (config.webApp.enabled) app.use('/', webAppRouter(config.webApp.dir));
   app.use('/media', mediaRouter({ media: runtime.stores.media, authenticate: (h) => auth.authenticate(h), log }));
   app.use(
     '/graphql',

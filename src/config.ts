@@ -115,6 +115,8 @@ const EnvSchema = z.object({
   ASK_RERANK: z.enum(['auto', 'off']).default('auto'),
   ASK_QUESTION_MAX_CHARS: int(10, 100_000).default(2000),
 
+  WEB_APP: bool.default(true),
+  WEB_APP_DIR: z.string().default(path.join(PROJECT_ROOT, 'dist', 'web')),
   MEDIA_STORE: z.enum(['fs', 's3']).default('fs'),
   MEDIA_DIR: z.string().default(path.join(PROJECT_ROOT, '.state', 'media')),
   MEDIA_THUMBNAIL_SIZE: int(16, 2048).default(256),
@@ -216,6 +218,8 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       rerank: env.ASK_RERANK,
       questionMaxChars: env.ASK_QUESTION_MAX_CHARS,
     },
+    /** The web app served at / (built into dist/web by `npm run build:web`). */
+    webApp: { enabled: env.WEB_APP, dir: env.WEB_APP_DIR },
     /** Image originals and thumbnails: a local folder, or an S3-compatible bucket for several instances. */
     media: {
       store: env.MEDIA_STORE,

@@ -38,6 +38,9 @@ export interface ItemFilter {
   documentId?: string;
   ids?: string[];
   metadata?: MetadataCondition[];
+  /** Id range (string order), for cursor pagination. */
+  idAfter?: string;
+  idAtMost?: string;
 }
 
 export interface SearchHitModel {

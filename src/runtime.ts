@@ -23,6 +23,7 @@ import type { Router } from './router/index.js';
 import { createRouter } from './router/llm.js';
 import { RoutedSearchService } from './search/routed.js';
 import { SearchService } from './search/service.js';
+import { BrowseService } from './browse/service.js';
 import type { GraphStore } from './stores/graph-store.js';
 import { MilvusVectorStore } from './stores/milvus.js';
 import { Neo4jGraphStore, type GraphLabels } from './stores/neo4j.js';
@@ -61,6 +62,8 @@ export interface Services {
   routedSearch: RoutedSearchService;
   /** Stored items read back: item, document, stats. */
   items: ItemService;
+  /** Listing stored items a page at a time, and their entity links. */
+  browse: BrowseService;
   ingest: IngestService;
   /** Graph management: entities, relationships, traversals, item links, schema. */
   entities: EntityService;
@@ -199,6 +202,7 @@ function buildServices(ctx: {
     search,
     routedSearch: new RoutedSearchService({ retriever, vectors, maxTopK: config.limits.searchMaxTopK }),
     items: new ItemService({ vectors, embedder }),
+    browse: new BrowseService({ vectors, graph }),
     ingest,
     entities,
     graphEvidence,

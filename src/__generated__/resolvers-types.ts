@@ -432,6 +432,8 @@ export type Item = {
   createdAt: Scalars['DateTime']['output'];
   /** For text chunks: the document they were cut from (same id for all chunks of one document). */
   documentId?: Maybe<Scalars['ID']['output']>;
+  /** Entities this item mentions (text) or depicts (image), by name. */
+  entities: Array<Entity>;
   id: Scalars['ID']['output'];
   /** The stored image file (IMAGE items; null for text). */
   image?: Maybe<ItemImage>;
@@ -443,6 +445,20 @@ export type Item = {
   text?: Maybe<Scalars['String']['output']>;
   title?: Maybe<Scalars['String']['output']>;
   updatedAt: Scalars['DateTime']['output'];
+};
+
+export type ItemConnection = {
+  __typename?: 'ItemConnection';
+  edges: Array<ItemEdge>;
+  pageInfo: PageInfo;
+  /** Items matching the filter (all pages). */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ItemEdge = {
+  __typename?: 'ItemEdge';
+  cursor: Scalars['String']['output'];
+  node: Item;
 };
 
 /**
@@ -562,6 +578,13 @@ export type MutationUpsertRelationshipsArgs = {
   relationships: Array<RelationshipInput>;
 };
 
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** Pass as `after` for the next page; null on an empty page. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** Answer a question from the routes the router picks, citing the evidence. */
@@ -581,6 +604,11 @@ export type Query = {
   health: Health;
   /** A stored item by id. Unknown id -> NOT_FOUND. */
   item: Item;
+  /**
+   * Stored items a page at a time, in a stable order (by id), with the same filters as search.
+   * first: 1..100 (default 20); after: the endCursor of the previous page.
+   */
+  items: ItemConnection;
   /** Entities and relationships around an entity (depth 1..GRAPH_MAX_DEPTH, at most limit relationships). */
   neighbourhood: Subgraph;
   /** Shortest paths between two entities, at most maxLength hops (1..GRAPH_MAX_PATH_LENGTH). */
@@ -620,6 +648,13 @@ export type QueryGraphEvidenceArgs = {
 
 export type QueryItemArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryItemsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<SearchFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -997,6 +1032,8 @@ export type ResolversTypes = ResolversObject<{
   IngestedImage: ResolverTypeWrapper<Omit<IngestedImage, 'item'> & { item: ResolversTypes['Item'] }>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Item: ResolverTypeWrapper<StoredItemModel>;
+  ItemConnection: ResolverTypeWrapper<Omit<ItemConnection, 'edges'> & { edges: Array<ResolversTypes['ItemEdge']> }>;
+  ItemEdge: ResolverTypeWrapper<Omit<ItemEdge, 'node'> & { node: ResolversTypes['Item'] }>;
   ItemImage: ResolverTypeWrapper<ItemImage>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   MetadataFilter: MetadataFilter;
@@ -1004,6 +1041,7 @@ export type ResolversTypes = ResolversObject<{
   ModelInfo: ResolverTypeWrapper<ModelInfo>;
   ModelSource: ModelSource;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Relationship: ResolverTypeWrapper<RelationshipModel>;
   RelationshipInput: RelationshipInput;
@@ -1071,11 +1109,14 @@ export type ResolversParentTypes = ResolversObject<{
   IngestedImage: Omit<IngestedImage, 'item'> & { item: ResolversParentTypes['Item'] };
   Int: Scalars['Int']['output'];
   Item: StoredItemModel;
+  ItemConnection: Omit<ItemConnection, 'edges'> & { edges: Array<ResolversParentTypes['ItemEdge']> };
+  ItemEdge: Omit<ItemEdge, 'node'> & { node: ResolversParentTypes['Item'] };
   ItemImage: ItemImage;
   JSON: Scalars['JSON']['output'];
   MetadataFilter: MetadataFilter;
   ModelInfo: ModelInfo;
   Mutation: Record<PropertyKey, never>;
+  PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   Relationship: RelationshipModel;
   RelationshipInput: RelationshipInput;
@@ -1299,6 +1340,7 @@ export type ItemResolvers<ContextType = Context, ParentType extends ResolversPar
   chunkIndex?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   documentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  entities?: Resolver<Array<ResolversTypes['Entity']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   image?: Resolver<Maybe<ResolversTypes['ItemImage']>, ParentType, ContextType>;
   metadata?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
@@ -1307,6 +1349,17 @@ export type ItemResolvers<ContextType = Context, ParentType extends ResolversPar
   text?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type ItemConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ItemConnection'] = ResolversParentTypes['ItemConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['ItemEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type ItemEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ItemEdge'] = ResolversParentTypes['ItemEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
 }>;
 
 export type ItemImageResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ItemImage'] = ResolversParentTypes['ItemImage']> = ResolversObject<{
@@ -1343,6 +1396,11 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   upsertRelationships?: Resolver<Array<ResolversTypes['Relationship']>, ParentType, ContextType, RequireFields<MutationUpsertRelationshipsArgs, 'relationships'>>;
 }>;
 
+export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   ask?: Resolver<ResolversTypes['AskResult'], ParentType, ContextType, RequireFields<QueryAskArgs, 'question'>>;
   document?: Resolver<Array<ResolversTypes['Item']>, ParentType, ContextType, RequireFields<QueryDocumentArgs, 'id'>>;
@@ -1351,6 +1409,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   graphSchema?: Resolver<ResolversTypes['GraphSchemaInfo'], ParentType, ContextType>;
   health?: Resolver<ResolversTypes['Health'], ParentType, ContextType>;
   item?: Resolver<ResolversTypes['Item'], ParentType, ContextType, RequireFields<QueryItemArgs, 'id'>>;
+  items?: Resolver<ResolversTypes['ItemConnection'], ParentType, ContextType, RequireFields<QueryItemsArgs, 'first'>>;
   neighbourhood?: Resolver<ResolversTypes['Subgraph'], ParentType, ContextType, RequireFields<QueryNeighbourhoodArgs, 'depth' | 'id' | 'limit'>>;
   paths?: Resolver<Array<ResolversTypes['GraphPath']>, ParentType, ContextType, RequireFields<QueryPathsArgs, 'from' | 'limit' | 'maxLength' | 'to'>>;
   route?: Resolver<ResolversTypes['RouteDecision'], ParentType, ContextType, RequireFields<QueryRouteArgs, 'question'>>;
@@ -1499,10 +1558,13 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   IngestedDocument?: IngestedDocumentResolvers<ContextType>;
   IngestedImage?: IngestedImageResolvers<ContextType>;
   Item?: ItemResolvers<ContextType>;
+  ItemConnection?: ItemConnectionResolvers<ContextType>;
+  ItemEdge?: ItemEdgeResolvers<ContextType>;
   ItemImage?: ItemImageResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   ModelInfo?: ModelInfoResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Relationship?: RelationshipResolvers<ContextType>;
   RelationshipTypeInfo?: RelationshipTypeInfoResolvers<ContextType>;

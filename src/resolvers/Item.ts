@@ -8,4 +8,5 @@ export const Item: ItemResolvers = {
   documentId: (i) => i.documentId || null,
   chunkIndex: (i) => (i.chunkIndex >= 0 ? i.chunkIndex : null),
   image: (i) => imageInfo(i),
+  entities: (i, _a, { services }) => services.browse.entitiesOf(i.id),
 };

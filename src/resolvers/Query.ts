@@ -10,6 +10,7 @@ export const Query: QueryResolvers = {
   item: (_p, { id }, { services }) => services.items.item(id),
   document: (_p, { id }, { services }) => services.items.document(id),
   stats: (_p, _a, { services }) => services.items.stats(),
+  items: (_p, { filter, first, after }, { services }) => services.browse.connection(filter, first, after),
   entity: (_p, { id }, { services }) => services.entities.entity(id),
   searchEntities: (_p, { query, ...opts }, { services }) => services.entities.searchEntities(query, opts),
   neighbourhood: (_p, { id, ...opts }, { services }) => services.entities.neighbourhood(id, opts),

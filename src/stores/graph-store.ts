@@ -159,6 +159,8 @@ export interface GraphStore {
    */
   writeItems(write: GraphItemWrite, alongside: (info: GraphWriteInfo) => Promise<void>): Promise<void>;
   listItems(ids: string[]): Promise<ItemNode[]>;
+  /** Entities the items mention or depict, by name. */
+  entitiesOfItems(itemIds: string[]): Promise<Entity[]>;
 
   /** Labels, relationship types and property keys, for prompts. */
   schema(): Promise<GraphSchema>;

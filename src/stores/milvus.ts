@@ -156,6 +156,22 @@ export class MilvusVectorStore implements VectorStore {
     return rows.data.map(toItem).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
+  async listIds(filter: ItemFilter, limit: number): Promise<string[]> {
+    if (!(await this.exists())) return [];
+    const rows = await this.read('query', async () =>
+      check(
+        await this.client.query({
+          collection_name: this.collection,
+          filter: buildMilvusFilter(filter) || 'id != ""',
+          output_fields: ['id'],
+          limit: Math.min(limit, MAX_QUERY_WINDOW),
+          consistency_level: ConsistencyLevelEnum.Strong,
+        }),
+      ),
+    );
+    return rows.data.map((r) => String(r.id));
+  }
+
   async vectors(ids: string[]): Promise<Map<string, number[]>> {
     if (ids.length === 0 || !(await this.exists())) return new Map();
     const rows = await this.read('query', async () =>

@@ -317,6 +317,14 @@ export class Neo4jGraphStore implements GraphStore {
     return res.records.map((r) => ({ ...toItemNode(r.get('i') as NeoNode), entityId: r.get('entityId') as string, link: r.get('link') as string }));
   }
 
+  async entitiesOfItems(itemIds: string[]): Promise<Entity[]> {
+    if (itemIds.length === 0) return [];
+    const res = await this.run('entities of items', 'READ', (tx) =>
+      tx.run(`MATCH (i:${this.I})-[:MENTIONS|DEPICTS]->(e:${this.E}) WHERE i.id IN $ids RETURN DISTINCT e ORDER BY e.name`, { ids: itemIds }),
+    );
+    return res.records.map((r) => toEntity(r.get('e') as NeoNode));
+  }
+
   async listItems(ids: string[]): Promise<ItemNode[]> {
     if (ids.length === 0) return [];
     const res = await this.run('list items', 'READ', (tx) => tx.run(`MATCH (i:${this.I}) WHERE i.id IN $ids RETURN i ORDER BY i.id`, { ids }));

@@ -35,6 +35,8 @@ export interface VectorStore {
   get(ids: string[]): Promise<StoredItem[]>;
   /** Items matching a filter (no vector search), ordered by id; at most `limit` (capped at MAX_QUERY_WINDOW). */
   list(filter: ItemFilter, limit: number): Promise<StoredItem[]>;
+  /** Ids of items matching a filter, in no particular order; at most `limit` (<= 16384). */
+  listIds(filter: ItemFilter, limit: number): Promise<string[]>;
   /** Vectors of stored items, by id (for "more like this item"). */
   vectors(ids: string[]): Promise<Map<string, number[]>>;
   search(vector: Float32Array | number[], opts: { topK: number; filter?: ItemFilter }): Promise<VectorHit[]>;

@@ -54,6 +54,7 @@ describe('HTTP surface', () => {
     expect(body.services.map((s) => [s.name, s.ok])).toEqual([
       ['milvus', true],
       ['neo4j', true],
+      ['media', true],
     ]);
   });
 

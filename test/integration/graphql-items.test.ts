@@ -210,6 +210,7 @@ describe('ingest and search over GraphQL (real Milvus, tiny CLIP)', () => {
     expect(h.services.map((s: { name: string; ok: boolean }) => [s.name, s.ok])).toEqual([
       ['milvus', true],
       ['neo4j', true],
+      ['media', true],
     ]);
   });
 });

@@ -1,0 +1,73 @@
+import type { SearchFilter } from '../__generated__/resolvers-types.js';
+import type { ItemFilter, StoredItem } from '../domain.js';
+import { toItemFilter } from '../search/service.js';
+import { BadInputError } from '../errors.js';
+import type { Entity, GraphStore } from '../stores/graph-store.js';
+import type { VectorStore } from '../stores/vector-store.js';
+
+export const MAX_PAGE_SIZE = 100;
+/** Milvus answers at most this many rows per query. */
+const WINDOW = 16_384;
+
+export interface ItemPage {
+  items: StoredItem[];
+  hasNextPage: boolean;
+  totalCount: number;
+}
+
+/** Opaque cursors: base64url of the last id of a page. */
+export const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
+export function decodeCursor(cursor: string, field = 'after'): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^(txt|img)_[0-9a-f]{32}$/.test(id)) throw new BadInputError(`${field} is not a cursor this service gave out`, field);
+  return id;
+}
+
+export function pageSize(first: number | null | undefined, field = 'first'): number {
+  const n = first ?? 20;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) throw new BadInputError(`${field} must be between 1 and ${MAX_PAGE_SIZE} (got ${n})`, field);
+  return n;
+}
+
+/**
+ * Listing what is stored, a page at a time, in a stable order (item id, i.e. string order of
+ * content hashes), with the same filters as search. Milvus queries have no ORDER BY and answer at
+ * most 16384 rows, so a page is found by narrowing an id range: ids above the cursor are fetched
+ * (ids only); when the window comes back full, the smallest `first + 1` of it bound a narrower
+ * range that is fetched again, until a window is complete. Ids are uniform hashes, so this takes
+ * one query below ~16k items and a few above.
+ */
+export class BrowseService {
+  constructor(private readonly deps: { vectors: VectorStore; graph: GraphStore }) {}
+
+  async items(filter: ItemFilter | undefined, first: number, after: string | null): Promise<ItemPage> {
+    const base: ItemFilter = { ...(filter ?? {}), ...(after ? { idAfter: after } : {}) };
+    let upper: string | undefined;
+    let ids: string[] = [];
+    for (let round = 0; round < 12; round++) {
+      const got = await this.deps.vectors.listIds({ ...base, ...(upper ? { idAtMost: upper } : {}) }, WINDOW);
+      got.sort();
+      ids = got.slice(0, first + 1);
+      if (got.length < WINDOW) break;
+      const bound = ids[ids.length - 1]!;
+      if (bound === upper) break;
+      upper = bound;
+    }
+    const pageIds = ids.slice(0, first);
+    const [items, totalCount] = await Promise.all([this.deps.vectors.get(pageIds), this.deps.vectors.count(filter)]);
+    const byId = new Map(items.map((i) => [i.id, i]));
+    return { items: pageIds.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])), hasNextPage: ids.length > first, totalCount };
+  }
+
+  /** `items(filter, first, after)`: arguments checked, a Relay-style connection out. */
+  async connection(filter: SearchFilter | null | undefined, first: number | null | undefined, after: string | null | undefined) {
+    const page = await this.items(toItemFilter(filter), pageSize(first), after ? decodeCursor(after) : null);
+    const edges = page.items.map((node) => ({ cursor: encodeCursor(node.id), node }));
+    return { edges, totalCount: page.totalCount, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  /** The entities an item (or image) is linked to, by name. */
+  async entitiesOf(itemId: string): Promise<Entity[]> {
+    return this.deps.graph.entitiesOfItems([itemId]);
+  }
+}
