@@ -25,7 +25,7 @@ describe('items connection', () => {
     let after: string | null = null;
     let pages = 0;
     for (;;) {
-      const r: Awaited<ReturnType<typeof gql.exec>> = await gql.exec(ITEMS, { first: 3, after });
+      const r: GqlResult = await gql.exec(ITEMS, { first: 3, after });
       expect(r.errors).toBeUndefined();
       const c: { totalCount: number; edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } = r.data!.items;
       expect(c.totalCount).toBe(7);
