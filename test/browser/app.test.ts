@@ -20,6 +20,8 @@ const FIXTURES = path.join(PROJECT_ROOT, 'test', 'fixtures', 'images');
 // Two images (emoji PNGs when the optional demo package is installed, else test fixtures).
 const CAT = existsSync(path.join(EMOJI, '1f431.png')) ? path.join(EMOJI, '1f431.png') : path.join(FIXTURES, 'checker-64x96.png');
 const CAR = existsSync(path.join(EMOJI, '1f697.png')) ? path.join(EMOJI, '1f697.png') : path.join(FIXTURES, 'gradient-64x48.png');
+/** What the tests read of an <img> (the DOM types are not in the Node tsconfig). */
+type Img = { complete: boolean; naturalWidth: number; src: string };
 const READ_KEY = 'bR-read-0123456789abcdefXYZ';
 
 let llm: OpenAiStub;
@@ -111,7 +113,7 @@ describe('web app in headless Chromium', () => {
     const thumbs = page.locator('[data-testid=image-hits] img.thumb');
     await expect.poll(() => thumbs.count()).toBeGreaterThanOrEqual(2);
     // Every thumbnail really loaded from /media.
-    await expect.poll(() => thumbs.evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0))).toBe(true);
+    await expect.poll(() => thumbs.evaluateAll((imgs) => imgs.every((i) => (i as unknown as Img).complete && (i as unknown as Img).naturalWidth > 0))).toBe(true);
     await shot(page, 'search-text');
   });
 
@@ -164,7 +166,7 @@ describe('web app in headless Chromium', () => {
     await page.locator('[data-testid=browse-count]').waitFor();
     await page.locator('.grid img.thumb').first().click();
     await page.locator('[data-testid=item-page] img.full').waitFor();
-    await expect.poll(() => page.locator('img.full').evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('img.full').evaluate((i) => (i as unknown as Img).naturalWidth)).toBeGreaterThan(0);
     await shot(page, 'item');
   });
 
@@ -180,7 +182,7 @@ describe('web app in headless Chromium', () => {
     await page.locator('[data-testid=search-summary]').waitFor();
     const thumbs = page.locator('[data-testid=image-hits] img.thumb');
     await expect.poll(() => thumbs.count()).toBeGreaterThanOrEqual(1);
-    await expect.poll(() => thumbs.evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).src.startsWith('blob:') && (i as HTMLImageElement).naturalWidth > 0))).toBe(true);
+    await expect.poll(() => thumbs.evaluateAll((imgs) => imgs.every((i) => (i as unknown as Img).src.startsWith('blob:') && (i as unknown as Img).naturalWidth > 0))).toBe(true);
     await shot(page, 'search-with-key');
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCodes, inProcess, seed } from '../graphql.js';
+import { errorCodes, inProcess, seed, type GqlResult } from '../graphql.js';
 import { testServices } from '../helpers.js';
 
 let ctx: Awaited<ReturnType<typeof testServices>>;
