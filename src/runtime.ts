@@ -29,6 +29,7 @@ import { MilvusVectorStore } from './stores/milvus.js';
 import { Neo4jGraphStore, type GraphLabels } from './stores/neo4j.js';
 import type { VectorStore } from './stores/vector-store.js';
 import { createMediaStore } from './stores/media.js';
+import { mediaVision } from './media/vision.js';
 import type { MediaStore } from './stores/media-store.js';
 import { createWebSearch, type WebSearch } from './stores/web-search.js';
 import { noTelemetry, type LlmPurpose, type Telemetry } from './telemetry.js';
@@ -191,7 +192,7 @@ function buildServices(ctx: {
   const ask = new AskService({
     retriever,
     reranker: llm && config.ask.rerank === 'auto' ? new LlmReranker(llmFor('rerank')!) : undefined,
-    answerer: llm ? new LlmAnswerer(llmFor('answer')!, new ExtractiveAnswerer(), config.llm?.vision ?? false) : new ExtractiveAnswerer(),
+    answerer: llm ? new LlmAnswerer(llmFor('answer')!, new ExtractiveAnswerer(), config.llm?.vision ? mediaVision(media) : undefined) : new ExtractiveAnswerer(),
     condenser: llm ? new LlmCondenser(llmFor('condense')!, heuristic) : heuristic,
     conversations,
     maxTurns: config.conversations.maxTurns,

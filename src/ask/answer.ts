@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors.js';
+import type { VisionImages } from '../media/vision.js';
 import type { ChatContentPart, ChatMessage, LlmClient } from '../llm/client.js';
 import { evidenceText, type Evidence } from './evidence.js';
 
@@ -69,15 +70,28 @@ export class LlmAnswerer implements Answerer {
   constructor(
     private readonly llm: LlmClient,
     private readonly fallback: Answerer = new ExtractiveAnswerer(),
-    /** The model sees images: image evidence fetched from an https URL is attached as an image. */
-    private readonly vision = false,
+    /**
+     * For a vision model: where the images behind image evidence come from (the media store, see
+     * src/media/vision.ts); undefined = captions only.
+     */
+    private readonly vision?: VisionImages,
   ) {}
+
+  /** The images of image evidence, by evidence number, as data: URLs (none when they cannot be read). */
+  private async images(evidence: Evidence[]): Promise<Map<number, string>> {
+    const wanted = evidence.flatMap((e) => (e.kind === 'IMAGE' ? [e] : []));
+    if (!this.vision || wanted.length === 0) return new Map();
+    // A media store that is down costs the model its images, not the answer.
+    const urls = await this.vision.dataUrls(wanted.map((e) => e.item.id)).catch(() => new Map<string, string>());
+    return new Map(wanted.flatMap((e) => (urls.has(e.item.id) ? [[e.number, urls.get(e.item.id)!] as const] : [])));
+  }
 
   async answer(question: string, evidence: Evidence[], signal?: AbortSignal): Promise<Answer> {
     if (evidence.length === 0) return noEvidence();
     let text: string;
     try {
-      const res = await this.llm.chat({ messages: answerMessages(question, evidence, { vision: this.vision }), temperature: 0, maxTokens: 800, ...(signal ? { signal } : {}) });
+      const images = await this.images(evidence);
+      const res = await this.llm.chat({ messages: answerMessages(question, evidence, { images }), temperature: 0, maxTokens: 800, ...(signal ? { signal } : {}) });
       text = res.text.trim();
     } catch (err) {
       const a = await this.fallback.answer(question, evidence, signal);
@@ -94,7 +108,8 @@ export class LlmAnswerer implements Answerer {
     }
     let text = '';
     try {
-      for await (const delta of this.llm.chatStream({ messages: answerMessages(question, evidence, { vision: this.vision }), temperature: 0, maxTokens: 800, ...(signal ? { signal } : {}) })) {
+      const images = await this.images(evidence);
+      for await (const delta of this.llm.chatStream({ messages: answerMessages(question, evidence, { images }), temperature: 0, maxTokens: 800, ...(signal ? { signal } : {}) })) {
         text += delta;
         yield delta;
       }
@@ -111,7 +126,7 @@ export class LlmAnswerer implements Answerer {
   }
 }
 
-export function answerMessages(question: string, evidence: Evidence[], opts: { vision?: boolean } = {}): ChatMessage[] {
+export function answerMessages(question: string, evidence: Evidence[], opts: { images?: ReadonlyMap<number, string> } = {}): ChatMessage[] {
   const list = evidence
     .map((e) => {
       const kind = e.kind === 'WEB' ? `web: ${e.web.url}` : e.kind === 'GRAPH' ? 'knowledge graph' : e.kind === 'IMAGE' ? 'image caption' : 'document';
@@ -129,16 +144,16 @@ export function answerMessages(question: string, evidence: Evidence[], opts: { v
         'Be concise: a few sentences.',
       ].join(' '),
     },
-    { role: 'user', content: userContent(`Evidence:\n${list}\n\nQuestion: ${question}`, opts.vision ? evidence : []) },
+    { role: 'user', content: userContent(`Evidence:\n${list}\n\nQuestion: ${question}`, opts.images ?? new Map()) },
   ];
 }
 
 /**
- * For a vision model, the images behind image evidence go along (by URL: only images ingested
- * from an https URL have one; images sent as base64 are not kept, so only their caption goes).
+ * For a vision model, the images behind image evidence go along, as data: URLs of the stored
+ * files (never the item's client-set `source` URL, which could point anywhere).
  */
-function userContent(text: string, evidence: Evidence[]): string | ChatContentPart[] {
-  const images = evidence.flatMap((e) => (e.kind === 'IMAGE' && /^https:\/\//i.test(e.item.source) ? [{ n: e.number, url: e.item.source }] : []));
+function userContent(text: string, byNumber: ReadonlyMap<number, string>): string | ChatContentPart[] {
+  const images = [...byNumber].sort((a, b) => a[0] - b[0]).map(([n, url]) => ({ n, url }));
   if (images.length === 0) return text;
   return [
     { type: 'text', text },

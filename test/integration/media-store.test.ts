@@ -113,3 +113,20 @@ describe('failures', () => {
     await store.close();
   });
 });
+
+describe('images for vision models come from the media store', () => {
+  it('sends the original when a vision API takes it, else the WebP thumbnail', async () => {
+    const { mediaVision } = await import('../../src/media/vision.js');
+    const root = await mkdtemp(path.join(tmpdir(), 'media-vision-'));
+    const store = new FsMediaStore(root);
+    const pngItem = await sample(80, 40);
+    const tiffBytes = await sharp({ create: { width: 30, height: 30, channels: 3, background: { r: 0, g: 0, b: 255 } } }).tiff().toBuffer();
+    const tiffItem = await renditions(imageId(tiffBytes), tiffBytes, 'tiff', { size: 256, maxPixels: 50_000_000 });
+    await store.put([pngItem, tiffItem]);
+    const urls = await mediaVision(store).dataUrls([pngItem.id, tiffItem.id, `img_${'9'.repeat(32)}`]);
+    expect(urls.get(pngItem.id)).toBe(`data:image/png;base64,${pngItem.original.bytes.toString('base64')}`);
+    expect(urls.get(tiffItem.id)).toBe(`data:image/webp;base64,${tiffItem.thumbnail.bytes.toString('base64')}`);
+    expect(urls.size).toBe(2);
+    await rm(root, { recursive: true, force: true });
+  });
+});

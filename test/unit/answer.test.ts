@@ -93,16 +93,36 @@ describe('vision', () => {
     fusedScore: 0.01,
   });
 
-  it('attaches images that have an https URL when the model sees images, and only then', () => {
+  it('attaches the stored images (data URLs) given for image evidence, and only those', () => {
     const ev = [image(1, 'https://img.example/red.png'), image(2, ''), ...evidence.map((e) => ({ ...e, number: e.number + 2 }))];
-    const [, user] = answerMessages('What colour is it?', ev, { vision: true });
+    const [, user] = answerMessages('What colour is it?', ev, { images: new Map([[2, 'data:image/png;base64,AAAA']]) });
     expect(Array.isArray(user!.content)).toBe(true);
     const parts = user!.content as { type: string; text?: string; image_url?: { url: string } }[];
     expect(parts[0]!.text).toContain('[1] (image caption) Image: a red square');
     expect(parts.slice(1)).toEqual([
-      { type: 'text', text: 'Image [1]:' },
-      { type: 'image_url', image_url: { url: 'https://img.example/red.png' } },
+      { type: 'text', text: 'Image [2]:' },
+      { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
     ]);
     expect(typeof answerMessages('q', ev)[1]!.content).toBe('string');
+  });
+
+  it('a vision answerer sends base64-ingested images from the media store, never the client-set source URL', async () => {
+    const seen: unknown[] = [];
+    const llm: LlmClient = {
+      model: 'fake',
+      chat: async (req: { messages: unknown }) => {
+        seen.push(req.messages);
+        return { text: 'It is red [1].' };
+      },
+      chatStream: async function* () {
+        yield '';
+      },
+    } as unknown as LlmClient;
+    const vision = { dataUrls: async (ids: string[]) => new Map(ids.filter((id) => id === 'img_1').map((id) => [id, 'data:image/png;base64,UkVE'])) };
+    const answer = await new LlmAnswerer(llm, undefined, vision).answer('What colour?', [image(1, 'https://attacker.example/pixel.png'), image(2, '')]);
+    expect(answer.text).toBe('It is red [1].');
+    const sent = JSON.stringify(seen);
+    expect(sent).toContain('data:image/png;base64,UkVE');
+    expect(sent).not.toContain('attacker.example');
   });
 });
