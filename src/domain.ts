@@ -38,6 +38,8 @@ export interface ItemFilter {
   documentId?: string;
   ids?: string[];
   metadata?: MetadataCondition[];
+  /** 0 = first chunks only (one per document). */
+  chunkIndex?: number;
   /** Id range (string order), for cursor pagination. */
   idAfter?: string;
   idAtMost?: string;

@@ -227,6 +227,20 @@ export type EntityNeighbourhoodArgs = {
   relationshipTypes?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
+export type EntityConnection = {
+  __typename?: 'EntityConnection';
+  edges: Array<EntityEdge>;
+  pageInfo: PageInfo;
+  /** Entities matching (all pages). */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type EntityEdge = {
+  __typename?: 'EntityEdge';
+  cursor: Scalars['String']['output'];
+  node: Entity;
+};
+
 export type EntityHit = {
   __typename?: 'EntityHit';
   entity: Entity;
@@ -523,6 +537,8 @@ export type Mutation = {
   deleteEntity: DeleteEntityResult;
   /** Delete an item, or all chunks of a document when given a document id. Unknown id -> NOT_FOUND. */
   deleteItem: DeleteResult;
+  /** Delete one relationship by id. Unknown id -> NOT_FOUND. */
+  deleteRelationship: DeleteResult;
   /** Ingest many items; a bad item is reported by index and the good ones are ingested. */
   ingestBatch: BatchIngestResult;
   /** Decode, embed and store an image. */
@@ -531,6 +547,11 @@ export type Mutation = {
   ingestText: IngestedDocument;
   /** Link an ingested item (or every chunk of a document id) to entities. Returns the linked item ids. */
   linkItem: Array<Scalars['ID']['output']>;
+  /**
+   * Replace the client metadata of an item, or of every chunk of a document id (a JSON object, as at
+   * ingest; filterable in search). Vectors, text and ids are unchanged. Unknown id -> NOT_FOUND.
+   */
+  updateItemMetadata: Array<Item>;
   /** Create or update entities (batch, at most GRAPH_MAX_BATCH). */
   upsertEntities: Array<Entity>;
   /** Create or update relationships; both ends must exist (else NOT_FOUND and nothing is written). */
@@ -544,6 +565,11 @@ export type MutationDeleteEntityArgs = {
 
 
 export type MutationDeleteItemArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationDeleteRelationshipArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -569,6 +595,12 @@ export type MutationLinkItemArgs = {
 };
 
 
+export type MutationUpdateItemMetadataArgs = {
+  id: Scalars['ID']['input'];
+  metadata: Scalars['JSON']['input'];
+};
+
+
 export type MutationUpsertEntitiesArgs = {
   entities: Array<EntityInput>;
 };
@@ -591,6 +623,10 @@ export type Query = {
   ask: AskResult;
   /** All chunks of a text document, in order. Unknown id -> NOT_FOUND. */
   document: Array<Item>;
+  /** Text documents, one per document: its first chunk (documentId, title, source), in id order; the same filters as search. */
+  documents: ItemConnection;
+  /** Entities in id order, optionally of one type (e.g. Person). */
+  entities: EntityConnection;
   /** An entity by id. Unknown id -> NOT_FOUND. */
   entity: Entity;
   /** Graph evidence for a natural-language question (the graph route). */
@@ -613,6 +649,8 @@ export type Query = {
   neighbourhood: Subgraph;
   /** Shortest paths between two entities, at most maxLength hops (1..GRAPH_MAX_PATH_LENGTH). */
   paths: Array<GraphPath>;
+  /** Relationships between entities in id order, optionally of one type (e.g. SPOUSE_OF). */
+  relationships: RelationshipConnection;
   /** The router's decision only, to inspect the router. */
   route: RouteDecision;
   /** Similarity search across modalities: text->image, image->image, image->text, text->text. */
@@ -632,6 +670,20 @@ export type QueryAskArgs = {
 
 export type QueryDocumentArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryDocumentsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<SearchFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryEntitiesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  type?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -676,6 +728,13 @@ export type QueryPathsArgs = {
 };
 
 
+export type QueryRelationshipsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  type?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type QueryRouteArgs = {
   question: Scalars['String']['input'];
 };
@@ -702,6 +761,20 @@ export type Relationship = {
   toId: Scalars['ID']['output'];
   /** Upper case with underscores, e.g. SPOUSE_OF. */
   type: Scalars['String']['output'];
+};
+
+export type RelationshipConnection = {
+  __typename?: 'RelationshipConnection';
+  edges: Array<RelationshipEdge>;
+  pageInfo: PageInfo;
+  /** Relationships matching (all pages). */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type RelationshipEdge = {
+  __typename?: 'RelationshipEdge';
+  cursor: Scalars['String']['output'];
+  node: Relationship;
 };
 
 export type RelationshipInput = {
@@ -1008,6 +1081,8 @@ export type ResolversTypes = ResolversObject<{
   DeleteEntityResult: ResolverTypeWrapper<DeleteEntityResult>;
   DeleteResult: ResolverTypeWrapper<DeleteResult>;
   Entity: ResolverTypeWrapper<EntityModel>;
+  EntityConnection: ResolverTypeWrapper<Omit<EntityConnection, 'edges'> & { edges: Array<ResolversTypes['EntityEdge']> }>;
+  EntityEdge: ResolverTypeWrapper<Omit<EntityEdge, 'node'> & { node: ResolversTypes['Entity'] }>;
   EntityHit: ResolverTypeWrapper<EntityHitModel>;
   EntityInput: EntityInput;
   Evidence: ResolverTypeWrapper<EvidenceModel>;
@@ -1044,6 +1119,8 @@ export type ResolversTypes = ResolversObject<{
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Relationship: ResolverTypeWrapper<RelationshipModel>;
+  RelationshipConnection: ResolverTypeWrapper<Omit<RelationshipConnection, 'edges'> & { edges: Array<ResolversTypes['RelationshipEdge']> }>;
+  RelationshipEdge: ResolverTypeWrapper<Omit<RelationshipEdge, 'node'> & { node: ResolversTypes['Relationship'] }>;
   RelationshipInput: RelationshipInput;
   RelationshipTypeInfo: ResolverTypeWrapper<RelationshipTypeInfo>;
   RerankTrace: ResolverTypeWrapper<RerankTrace>;
@@ -1088,6 +1165,8 @@ export type ResolversParentTypes = ResolversObject<{
   DeleteEntityResult: DeleteEntityResult;
   DeleteResult: DeleteResult;
   Entity: EntityModel;
+  EntityConnection: Omit<EntityConnection, 'edges'> & { edges: Array<ResolversParentTypes['EntityEdge']> };
+  EntityEdge: Omit<EntityEdge, 'node'> & { node: ResolversParentTypes['Entity'] };
   EntityHit: EntityHitModel;
   EntityInput: EntityInput;
   Evidence: EvidenceModel;
@@ -1119,6 +1198,8 @@ export type ResolversParentTypes = ResolversObject<{
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   Relationship: RelationshipModel;
+  RelationshipConnection: Omit<RelationshipConnection, 'edges'> & { edges: Array<ResolversParentTypes['RelationshipEdge']> };
+  RelationshipEdge: Omit<RelationshipEdge, 'node'> & { node: ResolversParentTypes['Relationship'] };
   RelationshipInput: RelationshipInput;
   RelationshipTypeInfo: RelationshipTypeInfo;
   RerankTrace: RerankTrace;
@@ -1242,6 +1323,17 @@ export type EntityResolvers<ContextType = Context, ParentType extends ResolversP
   properties?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type EntityConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['EntityConnection'] = ResolversParentTypes['EntityConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['EntityEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type EntityEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['EntityEdge'] = ResolversParentTypes['EntityEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Entity'], ParentType, ContextType>;
 }>;
 
 export type EntityHitResolvers<ContextType = Context, ParentType extends ResolversParentTypes['EntityHit'] = ResolversParentTypes['EntityHit']> = ResolversObject<{
@@ -1388,10 +1480,12 @@ export type ModelInfoResolvers<ContextType = Context, ParentType extends Resolve
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   deleteEntity?: Resolver<ResolversTypes['DeleteEntityResult'], ParentType, ContextType, RequireFields<MutationDeleteEntityArgs, 'id'>>;
   deleteItem?: Resolver<ResolversTypes['DeleteResult'], ParentType, ContextType, RequireFields<MutationDeleteItemArgs, 'id'>>;
+  deleteRelationship?: Resolver<ResolversTypes['DeleteResult'], ParentType, ContextType, RequireFields<MutationDeleteRelationshipArgs, 'id'>>;
   ingestBatch?: Resolver<ResolversTypes['BatchIngestResult'], ParentType, ContextType, RequireFields<MutationIngestBatchArgs, 'items'>>;
   ingestImage?: Resolver<ResolversTypes['IngestedImage'], ParentType, ContextType, RequireFields<MutationIngestImageArgs, 'input'>>;
   ingestText?: Resolver<ResolversTypes['IngestedDocument'], ParentType, ContextType, RequireFields<MutationIngestTextArgs, 'input'>>;
   linkItem?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType, RequireFields<MutationLinkItemArgs, 'entityIds' | 'itemId'>>;
+  updateItemMetadata?: Resolver<Array<ResolversTypes['Item']>, ParentType, ContextType, RequireFields<MutationUpdateItemMetadataArgs, 'id' | 'metadata'>>;
   upsertEntities?: Resolver<Array<ResolversTypes['Entity']>, ParentType, ContextType, RequireFields<MutationUpsertEntitiesArgs, 'entities'>>;
   upsertRelationships?: Resolver<Array<ResolversTypes['Relationship']>, ParentType, ContextType, RequireFields<MutationUpsertRelationshipsArgs, 'relationships'>>;
 }>;
@@ -1404,6 +1498,8 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   ask?: Resolver<ResolversTypes['AskResult'], ParentType, ContextType, RequireFields<QueryAskArgs, 'question'>>;
   document?: Resolver<Array<ResolversTypes['Item']>, ParentType, ContextType, RequireFields<QueryDocumentArgs, 'id'>>;
+  documents?: Resolver<ResolversTypes['ItemConnection'], ParentType, ContextType, RequireFields<QueryDocumentsArgs, 'first'>>;
+  entities?: Resolver<ResolversTypes['EntityConnection'], ParentType, ContextType, RequireFields<QueryEntitiesArgs, 'first'>>;
   entity?: Resolver<ResolversTypes['Entity'], ParentType, ContextType, RequireFields<QueryEntityArgs, 'id'>>;
   graphEvidence?: Resolver<ResolversTypes['GraphRetrieval'], ParentType, ContextType, RequireFields<QueryGraphEvidenceArgs, 'question'>>;
   graphSchema?: Resolver<ResolversTypes['GraphSchemaInfo'], ParentType, ContextType>;
@@ -1412,6 +1508,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   items?: Resolver<ResolversTypes['ItemConnection'], ParentType, ContextType, RequireFields<QueryItemsArgs, 'first'>>;
   neighbourhood?: Resolver<ResolversTypes['Subgraph'], ParentType, ContextType, RequireFields<QueryNeighbourhoodArgs, 'depth' | 'id' | 'limit'>>;
   paths?: Resolver<Array<ResolversTypes['GraphPath']>, ParentType, ContextType, RequireFields<QueryPathsArgs, 'from' | 'limit' | 'maxLength' | 'to'>>;
+  relationships?: Resolver<ResolversTypes['RelationshipConnection'], ParentType, ContextType, RequireFields<QueryRelationshipsArgs, 'first'>>;
   route?: Resolver<ResolversTypes['RouteDecision'], ParentType, ContextType, RequireFields<QueryRouteArgs, 'question'>>;
   search?: Resolver<ResolversTypes['SearchResult'], ParentType, ContextType, RequireFields<QuerySearchArgs, 'input'>>;
   searchEntities?: Resolver<Array<ResolversTypes['EntityHit']>, ParentType, ContextType, RequireFields<QuerySearchEntitiesArgs, 'fuzzy' | 'limit' | 'query'>>;
@@ -1424,6 +1521,17 @@ export type RelationshipResolvers<ContextType = Context, ParentType extends Reso
   properties?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   toId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type RelationshipConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RelationshipConnection'] = ResolversParentTypes['RelationshipConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['RelationshipEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type RelationshipEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RelationshipEdge'] = ResolversParentTypes['RelationshipEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Relationship'], ParentType, ContextType>;
 }>;
 
 export type RelationshipTypeInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RelationshipTypeInfo'] = ResolversParentTypes['RelationshipTypeInfo']> = ResolversObject<{
@@ -1545,6 +1653,8 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   DeleteEntityResult?: DeleteEntityResultResolvers<ContextType>;
   DeleteResult?: DeleteResultResolvers<ContextType>;
   Entity?: EntityResolvers<ContextType>;
+  EntityConnection?: EntityConnectionResolvers<ContextType>;
+  EntityEdge?: EntityEdgeResolvers<ContextType>;
   EntityHit?: EntityHitResolvers<ContextType>;
   Evidence?: EvidenceResolvers<ContextType>;
   EvidenceFound?: EvidenceFoundResolvers<ContextType>;
@@ -1567,6 +1677,8 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Relationship?: RelationshipResolvers<ContextType>;
+  RelationshipConnection?: RelationshipConnectionResolvers<ContextType>;
+  RelationshipEdge?: RelationshipEdgeResolvers<ContextType>;
   RelationshipTypeInfo?: RelationshipTypeInfoResolvers<ContextType>;
   RerankTrace?: RerankTraceResolvers<ContextType>;
   RouteChoice?: RouteChoiceResolvers<ContextType>;

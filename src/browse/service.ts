@@ -1,8 +1,10 @@
 import type { SearchFilter } from '../__generated__/resolvers-types.js';
 import type { ItemFilter, StoredItem } from '../domain.js';
 import { toItemFilter } from '../search/service.js';
-import { BadInputError } from '../errors.js';
-import type { Entity, GraphStore } from '../stores/graph-store.js';
+import type { Entity, GraphStore, Relationship } from '../stores/graph-store.js';
+import { isDocumentId } from '../ingest/ids.js';
+import { metadataObject } from '../ingest/validate.js';
+import { BadInputError, NotFoundError } from '../errors.js';
 import type { VectorStore } from '../stores/vector-store.js';
 
 export const MAX_PAGE_SIZE = 100;
@@ -60,14 +62,73 @@ export class BrowseService {
   }
 
   /** `items(filter, first, after)`: arguments checked, a Relay-style connection out. */
-  async connection(filter: SearchFilter | null | undefined, first: number | null | undefined, after: string | null | undefined) {
-    const page = await this.items(toItemFilter(filter), pageSize(first), after ? decodeCursor(after) : null);
+  async connection(filter: SearchFilter | null | undefined, first: number | null | undefined, after: string | null | undefined, extra: ItemFilter = {}) {
+    const page = await this.items({ ...(toItemFilter(filter) ?? {}), ...extra }, pageSize(first), after ? decodeCursor(after) : null);
     const edges = page.items.map((node) => ({ cursor: encodeCursor(node.id), node }));
     return { edges, totalCount: page.totalCount, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  /** `documents(...)`: the first chunk of each text document, as an item connection. */
+  documents(filter: SearchFilter | null | undefined, first: number | null | undefined, after: string | null | undefined) {
+    return this.connection({ ...(filter ?? {}), modality: 'TEXT' }, first, after, { chunkIndex: 0 });
+  }
+
+  /** `entities(type, first, after)`. */
+  async entities(type: string | null | undefined, first: number | null | undefined, after: string | null | undefined) {
+    const n = pageSize(first);
+    const from = after ? decodeGraphCursor(after) : undefined;
+    const t = type ?? undefined;
+    const [rows, totalCount] = await Promise.all([this.deps.graph.listEntities({ limit: n + 1, ...(t ? { type: t } : {}), ...(from ? { after: from } : {}) }), this.deps.graph.countEntities(t)]);
+    return graphPage<Entity>(rows, n, totalCount);
+  }
+
+  /** `relationships(type, first, after)`. */
+  async relationships(type: string | null | undefined, first: number | null | undefined, after: string | null | undefined) {
+    const n = pageSize(first);
+    const from = after ? decodeGraphCursor(after) : undefined;
+    const t = type ?? undefined;
+    const [rows, totalCount] = await Promise.all([this.deps.graph.listRelationships({ limit: n + 1, ...(t ? { type: t } : {}), ...(from ? { after: from } : {}) }), this.deps.graph.countRelationships(t)]);
+    return graphPage<Relationship>(rows, n, totalCount);
+  }
+
+  async deleteRelationship(id: string): Promise<{ id: string; deleted: number }> {
+    if (!(await this.deps.graph.deleteRelationship(id))) throw new NotFoundError(`no relationship with id "${id}"`, { id });
+    return { id, deleted: 1 };
+  }
+
+  /**
+   * Replaces the client metadata of an item or of every chunk of a document (the service's own
+   * keys, `_image` and `_chunk`, are kept). Only the vector store holds metadata.
+   */
+  async updateItemMetadata(id: string, metadata: unknown): Promise<StoredItem[]> {
+    if (metadata === null || metadata === undefined) throw new BadInputError('metadata is required: a JSON object ({} clears it)', 'metadata');
+    const meta = metadataObject(metadata, 'metadata');
+    const items = await this.deps.vectors.list(isDocumentId(id) ? { documentId: id } : { ids: [id] }, WINDOW);
+    if (items.length === 0) throw new NotFoundError(`no item or document with id "${id}"`, { id });
+    const vectors = await this.deps.vectors.vectors(items.map((i) => i.id));
+    const now = new Date();
+    const updated = items.map((i) => {
+      const own = Object.fromEntries(Object.entries(i.metadata).filter(([k]) => k === '_image' || k === '_chunk'));
+      return { ...i, metadata: { ...meta, ...own }, updatedAt: now };
+    });
+    await this.deps.vectors.upsert(updated.map((i) => ({ ...i, vector: vectors.get(i.id)! })));
+    return updated.sort((a, b) => a.chunkIndex - b.chunkIndex);
   }
 
   /** The entities an item (or image) is linked to, by name. */
   async entitiesOf(itemId: string): Promise<Entity[]> {
     return this.deps.graph.entitiesOfItems([itemId]);
   }
+}
+
+/** Entity and relationship ids are client-given strings: the cursor is base64url of the last one. */
+function decodeGraphCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!id || id.length > 512 || encodeCursor(id) !== cursor) throw new BadInputError('after is not a cursor this service gave out', 'after');
+  return id;
+}
+
+function graphPage<T extends { id: string }>(rows: T[], first: number, totalCount: number) {
+  const edges = rows.slice(0, first).map((node) => ({ cursor: encodeCursor(node.id), node }));
+  return { edges, totalCount, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
 }

@@ -24,6 +24,7 @@ export const OPERATION_ROLES: Readonly<Record<OperationTypeNode, Role>> = {
 export const FIELD_ROLES: Readonly<Record<string, Role>> = {
   'Mutation.deleteItem': 'admin',
   'Mutation.deleteEntity': 'admin',
+  'Mutation.deleteRelationship': 'admin',
 };
 
 /** Roles are hierarchical: admin ⊃ write ⊃ read. */

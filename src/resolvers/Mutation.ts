@@ -11,5 +11,7 @@ export const Mutation: MutationResolvers = {
   upsertRelationships: (_p, { relationships }, { services }) => services.entities.upsertRelationships(relationships),
   linkItem: (_p, { itemId, entityIds }, { services }) => services.entities.linkItem(itemId, entityIds),
   deleteEntity: (_p, { id }, { services }) => services.entities.deleteEntity(id),
+  deleteRelationship: (_p, { id }, { services }) => services.browse.deleteRelationship(id),
+  updateItemMetadata: (_p, { id, metadata }, { services }) => services.browse.updateItemMetadata(id, metadata),
   deleteItem: async (_p, { id }, { services }) => ({ id, deleted: await services.ingest.delete(id) }),
 };

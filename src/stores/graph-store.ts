@@ -159,6 +159,14 @@ export interface GraphStore {
    */
   writeItems(write: GraphItemWrite, alongside: (info: GraphWriteInfo) => Promise<void>): Promise<void>;
   listItems(ids: string[]): Promise<ItemNode[]>;
+  /** Entities in id order after `after`, optionally of one type; at most `limit`. */
+  listEntities(opts: { type?: string; after?: string; limit: number }): Promise<Entity[]>;
+  countEntities(type?: string): Promise<number>;
+  /** Relationships between entities in id order after `after`, optionally of one type. */
+  listRelationships(opts: { type?: string; after?: string; limit: number }): Promise<Relationship[]>;
+  countRelationships(type?: string): Promise<number>;
+  /** Deletes one relationship; false when there is none with this id. */
+  deleteRelationship(id: string): Promise<boolean>;
   /** Entities the items mention or depict, by name. */
   entitiesOfItems(itemIds: string[]): Promise<Entity[]>;
 

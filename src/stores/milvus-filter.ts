@@ -16,6 +16,7 @@ export function buildMilvusFilter(f: ItemFilter | undefined): string {
   if (f.source !== undefined) parts.push(`source == ${literal(f.source)}`);
   if (f.documentId !== undefined) parts.push(`document_id == ${literal(f.documentId)}`);
   if (f.ids) parts.push(`id in [${f.ids.map(literal).join(', ')}]`);
+  if (f.chunkIndex !== undefined) parts.push(`chunk_index == ${literal(f.chunkIndex)}`);
   if (f.idAfter !== undefined) parts.push(`id > ${literal(f.idAfter)}`);
   if (f.idAtMost !== undefined) parts.push(`id <= ${literal(f.idAtMost)}`);
   for (const [i, c] of (f.metadata ?? []).entries()) {

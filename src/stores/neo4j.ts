@@ -317,6 +317,50 @@ export class Neo4jGraphStore implements GraphStore {
     return res.records.map((r) => ({ ...toItemNode(r.get('i') as NeoNode), entityId: r.get('entityId') as string, link: r.get('link') as string }));
   }
 
+  async listEntities(opts: { type?: string; after?: string; limit: number }): Promise<Entity[]> {
+    const res = await this.run('list entities', 'READ', (tx) =>
+      tx.run(
+        `MATCH (e:${this.E}) WHERE ($type IS NULL OR e.type = $type) AND ($after IS NULL OR e.id > $after)
+         RETURN e ORDER BY e.id LIMIT $limit`,
+        { type: opts.type ?? null, after: opts.after ?? null, limit: neo4j.int(opts.limit) },
+      ),
+    );
+    return res.records.map((r) => toEntity(r.get('e') as NeoNode));
+  }
+
+  async countEntities(type?: string): Promise<number> {
+    const res = await this.run('count entities', 'READ', (tx) =>
+      tx.run(`MATCH (e:${this.E}) WHERE $type IS NULL OR e.type = $type RETURN count(e) AS n`, { type: type ?? null }),
+    );
+    return Number(res.records[0]?.get('n') ?? 0);
+  }
+
+  async listRelationships(opts: { type?: string; after?: string; limit: number }): Promise<Relationship[]> {
+    const res = await this.run('list relationships', 'READ', (tx) =>
+      tx.run(
+        `MATCH (a:${this.E})-[r]->(b:${this.E}) WHERE ($type IS NULL OR type(r) = $type) AND ($after IS NULL OR r.id > $after)
+         RETURN r, a.id AS from, b.id AS to ORDER BY r.id LIMIT $limit`,
+        { type: opts.type ?? null, after: opts.after ?? null, limit: neo4j.int(opts.limit) },
+      ),
+    );
+    return res.records.map((rec) => toRelationship(rec.get('r') as NeoRel, rec.get('from') as string, rec.get('to') as string));
+  }
+
+  async countRelationships(type?: string): Promise<number> {
+    const res = await this.run('count relationships', 'READ', (tx) =>
+      tx.run(`MATCH (:${this.E})-[r]->(:${this.E}) WHERE $type IS NULL OR type(r) = $type RETURN count(r) AS n`, { type: type ?? null }),
+    );
+    return Number(res.records[0]?.get('n') ?? 0);
+  }
+
+  async deleteRelationship(id: string): Promise<boolean> {
+    this.schemaCache = undefined;
+    const res = await this.run('delete relationship', 'WRITE', (tx) =>
+      tx.run(`MATCH (:${this.E})-[r {id: $id}]->(:${this.E}) DELETE r RETURN count(*) AS n`, { id }),
+    );
+    return Number(res.records[0]?.get('n') ?? 0) > 0;
+  }
+
   async entitiesOfItems(itemIds: string[]): Promise<Entity[]> {
     if (itemIds.length === 0) return [];
     const res = await this.run('entities of items', 'READ', (tx) =>

@@ -162,6 +162,10 @@ describe('web app in headless Chromium', () => {
     expect(await page.locator('svg.graph').textContent()).toContain('SPOUSE_OF');
     await shot(page, 'entity');
 
+    await page.goto(`${base}/#/entities`);
+    await page.locator('[data-testid=entity-list]').waitFor();
+    expect(await page.locator('[data-testid=entity-list] a.chip').count()).toBeGreaterThanOrEqual(2);
+
     await page.goto(`${base}/#/browse`);
     await page.locator('[data-testid=browse-count]').waitFor();
     await page.locator('.grid img.thumb').first().click();

@@ -62,3 +62,53 @@ describe('items connection', () => {
     expect(linked[0].node.entities).toEqual([{ id: 'rome', name: 'Rome' }]);
   });
 });
+
+describe('graph and document listings, edits', () => {
+  it('entities(type) and relationships(type) page in id order with counts', async () => {
+    await seed(gql.exec, [
+      'mutation { upsertEntities(entities: [{ id: "paris", name: "Paris", type: "Place" }, { id: "ada", name: "Ada", type: "Person" }, { id: "bob", name: "Bob", type: "Person" }]) { id } }',
+      'mutation { upsertRelationships(relationships: [{ from: "ada", to: "paris", type: "BORN_IN" }, { from: "bob", to: "rome", type: "BORN_IN" }, { from: "ada", to: "bob", type: "KNOWS" }]) { id } }',
+    ]);
+    const ENT = 'query($type: String, $after: String) { entities(type: $type, first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } }';
+    const places = await gql.exec(ENT, { type: 'Place' });
+    expect(places.data!.entities.totalCount).toBe(2);
+    expect(places.data!.entities.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(['paris', 'rome']);
+    const all1 = await gql.exec(ENT, {});
+    expect(all1.data!.entities).toMatchObject({ totalCount: 4, pageInfo: { hasNextPage: true } });
+    const all2 = await gql.exec(ENT, { after: all1.data!.entities.pageInfo.endCursor });
+    expect([...all1.data!.entities.edges, ...all2.data!.entities.edges].map((e: { node: { id: string } }) => e.node.id)).toEqual(['ada', 'bob', 'paris', 'rome']);
+    expect(errorCodes(await gql.exec(ENT, { after: '!!' }))).toEqual(['BAD_USER_INPUT']);
+
+    const REL = 'query($type: String) { relationships(type: $type, first: 10) { totalCount edges { node { id type fromId toId } } } }';
+    const born = await gql.exec(REL, { type: 'BORN_IN' });
+    expect(born.data!.relationships.totalCount).toBe(2);
+    expect(born.data!.relationships.edges.map((e: { node: { fromId: string } }) => e.node.fromId).sort()).toEqual(['ada', 'bob']);
+    const knows = (await gql.exec(REL, { type: 'KNOWS' })).data!.relationships.edges[0].node;
+    const del = await gql.exec('mutation($id: ID!) { deleteRelationship(id: $id) { id deleted } }', { id: knows.id });
+    expect(del.data!.deleteRelationship).toEqual({ id: knows.id, deleted: 1 });
+    expect((await gql.exec(REL, {})).data!.relationships.totalCount).toBe(2);
+    expect(errorCodes(await gql.exec('mutation($id: ID!) { deleteRelationship(id: $id) { id } }', { id: knows.id }))).toEqual(['NOT_FOUND']);
+  });
+
+  it('documents lists one entry per document (its first chunk)', async () => {
+    const long = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
+    await seed(gql.exec, [`mutation { ingestText(input: { text: "${long}", title: "Long one" }) { documentId } }`]);
+    const r = await gql.exec('{ documents(first: 50) { totalCount edges { node { documentId chunkIndex title } } } }');
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.documents.totalCount).toBe(8);
+    expect(r.data!.documents.edges.every((e: { node: { chunkIndex: number } }) => e.node.chunkIndex === 0)).toBe(true);
+    expect(r.data!.documents.edges.filter((e: { node: { title: string } }) => e.node.title === 'Long one')).toHaveLength(1);
+  });
+
+  it('updateItemMetadata replaces the client metadata (search filters see it), keeps the service keys', async () => {
+    const doc = (await gql.exec('mutation { ingestText(input: { text: "Metadata edit target.", metadata: { stage: "draft" } }) { documentId chunks { id } } }')).data!.ingestText;
+    const r = await gql.exec('mutation($id: ID!, $m: JSON!) { updateItemMetadata(id: $id, metadata: $m) { id metadata } }', { id: doc.documentId, m: { stage: 'final', n: 3 } });
+    expect(r.errors).toBeUndefined();
+    const meta = r.data!.updateItemMetadata[0].metadata;
+    expect(meta).toMatchObject({ stage: 'final', n: 3, _chunk: { start: 0 } });
+    const found = await gql.exec('{ items(filter: { metadata: [{ key: "stage", eq: "final" }] }) { totalCount } }');
+    expect(found.data!.items.totalCount).toBe(1);
+    expect(errorCodes(await gql.exec('mutation { updateItemMetadata(id: "txt_00000000000000000000000000000000", metadata: {}) { id } }'))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await gql.exec('mutation($id: ID!) { updateItemMetadata(id: $id, metadata: [1]) { id } }', { id: doc.chunks[0].id }))).toEqual(['BAD_USER_INPUT']);
+  });
+});

@@ -90,6 +90,16 @@ export const EntitySearchQuery = graphql(`
   }
 `);
 
+export const EntitiesQuery = graphql(`
+  query Entities($type: String, $after: String) {
+    entities(type: $type, first: 50, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { id name type } }
+    }
+  }
+`);
+
 export const IngestBatchMutation = graphql(`
   mutation IngestBatch($items: [IngestItemInput!]!) {
     ingestBatch(items: $items) {

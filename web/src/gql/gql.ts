@@ -22,6 +22,7 @@ type Documents = {
     "\n  query Item($id: ID!) {\n    item(id: $id) {\n      ...ItemCard\n      createdAt\n      updatedAt\n      entities { id name type }\n    }\n  }\n": typeof types.ItemDocument,
     "\n  query Entity($id: ID!) {\n    entity(id: $id) {\n      id name type description aliases properties\n      neighbourhood(depth: 2, limit: 100) { truncated entities { id name type } relationships { id type fromId toId } }\n      items(limit: 24) { ...ItemCard }\n    }\n  }\n": typeof types.EntityDocument,
     "\n  query EntitySearch($query: String!) {\n    searchEntities(query: $query, fuzzy: true, limit: 20) { score entity { id name type } }\n  }\n": typeof types.EntitySearchDocument,
+    "\n  query Entities($type: String, $after: String) {\n    entities(type: $type, first: 50, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id name type } }\n    }\n  }\n": typeof types.EntitiesDocument,
     "\n  mutation IngestBatch($items: [IngestItemInput!]!) {\n    ingestBatch(items: $items) {\n      ingested\n      failed\n      results { index ok itemIds documentId error { code message field } }\n    }\n  }\n": typeof types.IngestBatchDocument,
 };
 const documents: Documents = {
@@ -32,6 +33,7 @@ const documents: Documents = {
     "\n  query Item($id: ID!) {\n    item(id: $id) {\n      ...ItemCard\n      createdAt\n      updatedAt\n      entities { id name type }\n    }\n  }\n": types.ItemDocument,
     "\n  query Entity($id: ID!) {\n    entity(id: $id) {\n      id name type description aliases properties\n      neighbourhood(depth: 2, limit: 100) { truncated entities { id name type } relationships { id type fromId toId } }\n      items(limit: 24) { ...ItemCard }\n    }\n  }\n": types.EntityDocument,
     "\n  query EntitySearch($query: String!) {\n    searchEntities(query: $query, fuzzy: true, limit: 20) { score entity { id name type } }\n  }\n": types.EntitySearchDocument,
+    "\n  query Entities($type: String, $after: String) {\n    entities(type: $type, first: 50, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id name type } }\n    }\n  }\n": types.EntitiesDocument,
     "\n  mutation IngestBatch($items: [IngestItemInput!]!) {\n    ingestBatch(items: $items) {\n      ingested\n      failed\n      results { index ok itemIds documentId error { code message field } }\n    }\n  }\n": types.IngestBatchDocument,
 };
 
@@ -63,6 +65,10 @@ export function graphql(source: "\n  query Entity($id: ID!) {\n    entity(id: $i
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query EntitySearch($query: String!) {\n    searchEntities(query: $query, fuzzy: true, limit: 20) { score entity { id name type } }\n  }\n"): typeof import('./graphql').EntitySearchDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Entities($type: String, $after: String) {\n    entities(type: $type, first: 50, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id name type } }\n    }\n  }\n"): typeof import('./graphql').EntitiesDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

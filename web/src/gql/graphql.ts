@@ -179,6 +179,14 @@ export type EntitySearchQueryVariables = Exact<{
 
 export type EntitySearchQuery = { searchEntities: Array<{ score: number, entity: { id: string, name: string, type: string } }> };
 
+export type EntitiesQueryVariables = Exact<{
+  type?: string | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type EntitiesQuery = { entities: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, name: string, type: string } }> } };
+
 export type IngestBatchMutationVariables = Exact<{
   items: Array<IngestItemInput> | IngestItemInput;
 }>;
@@ -485,6 +493,24 @@ export const EntitySearchDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<EntitySearchQuery, EntitySearchQueryVariables>;
+export const EntitiesDocument = new TypedDocumentString(`
+    query Entities($type: String, $after: String) {
+  entities(type: $type, first: 50, after: $after) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        id
+        name
+        type
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<EntitiesQuery, EntitiesQueryVariables>;
 export const IngestBatchDocument = new TypedDocumentString(`
     mutation IngestBatch($items: [IngestItemInput!]!) {
   ingestBatch(items: $items) {

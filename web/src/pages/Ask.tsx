@@ -170,16 +170,38 @@ function Cited({ text, citations, onCite }: { text: string; citations: { number:
   );
 }
 
-/** Per-stage timings as bars, in the order the stages ran (retrieval routes run in parallel). */
+/**
+ * Per-stage timings on one time axis: stages run one after another, except the retrieval routes
+ * (`retrieve:*`), which run in parallel from the same start.
+ */
 function Timeline({ stages, total }: { stages: { stage: string; ms: number; detail?: string | null }[]; total: number }) {
-  const max = Math.max(total, ...stages.map((s) => s.ms), 1);
+  let at = 0;
+  let parallelStart = -1;
+  let parallelEnd = 0;
+  const placed = stages.map((s) => {
+    if (s.stage.startsWith('retrieve:')) {
+      if (parallelStart < 0) parallelStart = at;
+      parallelEnd = Math.max(parallelEnd, parallelStart + s.ms);
+      return { ...s, start: parallelStart };
+    }
+    if (parallelStart >= 0) {
+      at = parallelEnd;
+      parallelStart = -1;
+    }
+    const start = at;
+    at += s.ms;
+    return { ...s, start };
+  });
+  const span = Math.max(total, ...placed.map((p) => p.start + p.ms), 1);
   return (
     <div class="card" data-testid="timeline">
       <b>Timeline</b> <span class="muted">{total.toFixed(1)} ms in all</span>
-      {stages.map((s, i) => (
+      {placed.map((s, i) => (
         <div class="stage" key={`${s.stage}-${i}`} title={s.detail ?? ''}>
           <span class="stage-name">{s.stage}</span>
-          <span class="bar" style={{ width: `${Math.max(0.5, (100 * s.ms) / max)}%` }} />
+          <span class="track">
+            <span class="bar" style={{ marginLeft: `${(100 * s.start) / span}%`, width: `${Math.max(0.5, (100 * s.ms) / span)}%` }} />
+          </span>
           <span class="muted">{s.ms.toFixed(1)} ms</span>
         </div>
       ))}

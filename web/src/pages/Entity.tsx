@@ -2,8 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { request } from '../api';
 import { GraphView } from '../components/GraphView';
 import { ErrorBox, Json, link } from '../components/common';
-import type { EntityQuery as EntityResult, EntitySearchQuery as EntitySearchResult } from '../gql/graphql';
-import { EntityQuery, EntitySearchQuery } from '../operations';
+import type { EntitiesQuery as EntitiesResult, EntityQuery as EntityResult, EntitySearchQuery as EntitySearchResult } from '../gql/graphql';
+import { EntitiesQuery, EntityQuery, EntitySearchQuery } from '../operations';
 import { ImageHit } from './Search';
 
 export function EntityPage({ id }: { id: string }) {
@@ -57,6 +57,13 @@ export function EntitiesPage() {
   const [q, setQ] = useState('');
   const [hits, setHits] = useState<EntitySearchResult['searchEntities'] | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [type, setType] = useState('');
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const [page, setPage] = useState<EntitiesResult['entities'] | null>(null);
+  const after = cursors[cursors.length - 1] ?? null;
+  useEffect(() => {
+    request(EntitiesQuery, { type: type || null, after }).then((r) => setPage(r.entities), setError);
+  }, [type, after]);
   return (
     <div>
       <form
@@ -73,6 +80,32 @@ export function EntitiesPage() {
         <button type="submit">Find</button>
       </form>
       <ErrorBox error={error} />
+      {!hits && page && (
+        <div class="card" data-testid="entity-list">
+          <input
+            placeholder="type, e.g. Person"
+            value={type}
+            onChange={(e) => {
+              setCursors([null]);
+              setType(e.currentTarget.value.trim());
+            }}
+          />
+          <p class="muted">{page.totalCount} entities</p>
+          {page.edges.map((e) => (
+            <a key={e.node.id} class="chip" href={link(`/entity/${encodeURIComponent(e.node.id)}`)}>
+              {e.node.name} <span class="muted">{e.node.type}</span>
+            </a>
+          ))}
+          <div class="pager">
+            <button disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
+              ← previous
+            </button>
+            <button disabled={!page.pageInfo.hasNextPage} onClick={() => setCursors((c) => [...c, page.pageInfo.endCursor ?? null])}>
+              next →
+            </button>
+          </div>
+        </div>
+      )}
       <ul class="texthits">
         {hits?.map((h) => (
           <li key={h.entity.id}>
