@@ -112,7 +112,7 @@ describe('role table', () => {
 
   it('maps operation types and the listed fields', () => {
     expect(OPERATION_ROLES).toEqual({ query: 'read', subscription: 'read', mutation: 'write' });
-    expect(FIELD_ROLES).toEqual({ 'Mutation.deleteItem': 'admin', 'Mutation.deleteEntity': 'admin' });
+    expect(FIELD_ROLES).toEqual({ 'Mutation.deleteItem': 'admin', 'Mutation.deleteEntity': 'admin', 'Mutation.deleteRelationship': 'admin' });
     const needs = (src: string) => requiredRoles(op(src).operation, Object.fromEntries(op(src).doc.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d]] : []))));
     expect(needs('{ health { status } stats { items } }')).toEqual([
       { field: 'Query.health', role: 'read' },
