@@ -5,7 +5,8 @@ import { z } from 'zod';
 /** Repository root, for paths that default to folders shipped with the project. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const INDEX_TYPES = ['HNSW', 'IVF_FLAT', 'IVF_PQ', 'FLAT', 'AUTOINDEX'] as const;
+// AUTO: HNSW where the engine builds it, IVF_FLAT where it does not (milvus-lite); see stores/milvus.ts.
+const INDEX_TYPES = ['AUTO', 'HNSW', 'IVF_FLAT', 'IVF_PQ', 'FLAT', 'AUTOINDEX'] as const;
 const METRICS = ['COSINE', 'IP', 'L2'] as const;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -31,7 +32,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]{0,254}$/, 'letters, digits and _ only, not starting with a digit')
     .optional(),
-  MILVUS_INDEX_TYPE: z.enum(INDEX_TYPES).default('HNSW'),
+  MILVUS_INDEX_TYPE: z.enum(INDEX_TYPES).default('AUTO'),
   MILVUS_METRIC: z.enum(METRICS).default('COSINE'),
   MILVUS_HNSW_M: int(2, 2048).default(16),
   MILVUS_HNSW_EF_CONSTRUCTION: int(8, 4096).default(200),

@@ -123,7 +123,11 @@ export async function buildRuntime(config: Config, log: Logger, overrides: Runti
   const embedder = overrides.embedder ?? new ClipEmbedder(config.clip, log.child({ component: 'embedder' }));
   const model = await embedder.load();
   const stores: Stores = {
-    vectors: overrides.vectors ?? MilvusVectorStore.connect(config.milvus, collectionName(config, model.id, model.dimension!)),
+    vectors:
+      overrides.vectors ??
+      MilvusVectorStore.connect(config.milvus, collectionName(config, model.id, model.dimension!), (message) =>
+        log.warn(message, { component: 'milvus' }),
+      ),
     graph: overrides.graph ?? Neo4jGraphStore.connect(config.neo4j, overrides.graphLabels),
     media: overrides.media ?? createMediaStore(config.media),
     web: overrides.web ?? createWebSearch(config.web),

@@ -9,7 +9,26 @@ export const METADATA_KEY = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
  * user value is a literal produced by `literal()` (JSON-quoted strings, finite numbers, booleans),
  * and metadata keys must match METADATA_KEY. No user string is ever spliced in raw.
  */
-export function buildMilvusFilter(f: ItemFilter | undefined): string {
+/** Most metadata keys recorded per item in the `metadata_keys` field (the first ones, in order). */
+export const METADATA_KEYS_MAX = 256;
+
+/** Top-level metadata keys an item records for `exists` filters (only filterable ones). */
+export function metadataKeys(metadata: Record<string, unknown>): string[] {
+  return Object.keys(metadata)
+    .filter((k) => METADATA_KEY.test(k))
+    .slice(0, METADATA_KEYS_MAX);
+}
+
+export interface FilterDialect {
+  /**
+   * The collection has the `metadata_keys` array field: `exists` becomes
+   * `array_contains(metadata_keys, k)`, which every engine understands (milvus-lite 2.5 does not
+   * parse `exists`). Collections created before the field existed use `exists`.
+   */
+  keysField: boolean;
+}
+
+export function buildMilvusFilter(f: ItemFilter | undefined, dialect: FilterDialect = { keysField: false }): string {
   if (!f) return '';
   const parts: string[] = [];
   if (f.modality) parts.push(`modality == ${literal(f.modality)}`);
@@ -36,6 +55,9 @@ export function buildMilvusFilter(f: ItemFilter | undefined): string {
       if (c.in.length === 0) throw new BadInputError(`metadata filter on "${c.key}": "in" needs at least one value`, `filter.metadata[${i}].in`);
       // `json["k"] in [...]` is not understood by every Milvus (Milvus Lite refuses it): spell it out.
       parts.push(c.in.map((v) => `${field} == ${literal(v)}`).join(' or '));
+    } else if (dialect.keysField) {
+      const has = `array_contains(metadata_keys, ${literal(c.key)})`;
+      parts.push(c.exists ? has : `not ${has}`);
     } else parts.push(c.exists ? `exists ${field}` : `not exists ${field}`);
   }
   return parts.map((p) => `(${p})`).join(' and ');

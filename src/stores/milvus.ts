@@ -1,13 +1,38 @@
 import { ConsistencyLevelEnum, DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
 import type { Config } from '../config.js';
 import type { ItemFilter, ItemRecord, JsonObject, Modality, ServiceHealth, StoredItem } from '../domain.js';
-import { AppError, UnavailableError, errorMessage } from '../errors.js';
-import { buildMilvusFilter } from './milvus-filter.js';
+import { AppError, BadInputError, UnavailableError, errorMessage } from '../errors.js';
+import { METADATA_KEYS_MAX, buildMilvusFilter, metadataKeys, type FilterDialect } from './milvus-filter.js';
 import { FIELD_LIMITS, MAX_QUERY_WINDOW, type VectorHit, type VectorStore, type VectorStoreStats } from './vector-store.js';
 
 type MilvusConfig = Config['milvus'];
 
 const SCALAR_FIELDS = ['id', 'modality', 'document_id', 'chunk_index', 'title', 'text', 'source', 'metadata', 'created_at', 'updated_at'];
+/**
+ * Rows per insert/upsert RPC. milvus-lite 2.5 copies column data per row while it splits a
+ * request (time grows with the square of the batch: 2000 rows of 512-d took 1-6 s there, 250-500
+ * rows a few ms per row less); Milvus proper does not care. Larger writes are sent in slices.
+ */
+const MAX_ROWS_PER_WRITE = 500;
+/**
+ * Flush/seal policy. Rows written after the index was built sit in growing segments, searched by
+ * brute force (or an interim index) until they are sealed and indexed; Milvus seals on size or
+ * after minutes of idleness. We ask for a (non-blocking) flush once FLUSH_ROWS rows are pending, or
+ * FLUSH_IDLE_MS after the last write, so bulk loads get indexed promptly. Freshly written rows are
+ * searchable at once either way: every read is Strong-consistent.
+ */
+export const FLUSH_POLICY = { rows: 20_000, idleMs: 5_000 } as const;
+
+/** The index on the vector field as the server reports it (not as configured). */
+export interface IndexInUse {
+  type: string;
+  metric: string;
+  params: Record<string, number>;
+  /** Search-time parameters we send with each search for this index. */
+  search: Record<string, number>;
+  /** Why this is not the configured index type (capability fallback), if it is not. */
+  note?: string;
+}
 
 /**
  * The only module that touches the Milvus SDK. Works against Milvus Lite (local default),
@@ -19,14 +44,21 @@ const SCALAR_FIELDS = ['id', 'modality', 'document_id', 'chunk_index', 'title', 
 export class MilvusVectorStore implements VectorStore {
   private ready: Promise<void> | undefined;
   private dimension: number | null = null;
+  private index: IndexInUse | undefined;
+  private dialect: FilterDialect = { keysField: true };
+  private pendingRows = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private healthRpc: 'checkHealth' | 'listCollections' = 'checkHealth';
 
   constructor(
     private readonly client: MilvusClient,
     private readonly cfg: MilvusConfig,
     readonly collection: string,
+    private readonly onNotice: (message: string) => void = () => undefined,
+    private readonly flushPolicy: { rows: number; idleMs: number } = FLUSH_POLICY,
   ) {}
 
-  static connect(cfg: MilvusConfig, collection: string): MilvusVectorStore {
+  static connect(cfg: MilvusConfig, collection: string, onNotice?: (message: string) => void): MilvusVectorStore {
     const client = new MilvusClient({
       address: cfg.address,
       token: cfg.token,
@@ -35,7 +67,7 @@ export class MilvusVectorStore implements VectorStore {
       logLevel: 'error',
     });
     quietConnect(client);
-    return new MilvusVectorStore(client, cfg, collection);
+    return new MilvusVectorStore(client, cfg, collection, onNotice);
   }
 
   ensureCollection(dimension: number): Promise<void> {
@@ -50,8 +82,7 @@ export class MilvusVectorStore implements VectorStore {
   private async create(dimension: number): Promise<void> {
     const name = this.collection;
     await this.call('create collection', async () => {
-      const has = check(await this.client.hasCollection({ collection_name: name }));
-      if (!has.value) {
+      if (!(await this.hasCollection())) {
         check(
           await this.client.createCollection({
             collection_name: name,
@@ -66,15 +97,23 @@ export class MilvusVectorStore implements VectorStore {
               { name: 'text', data_type: DataType.VarChar, max_length: FIELD_LIMITS.text * 4 },
               { name: 'source', data_type: DataType.VarChar, max_length: FIELD_LIMITS.source * 4 },
               { name: 'metadata', data_type: DataType.JSON },
+              // top-level metadata keys, for `exists` filters (see milvus-filter.ts)
+              {
+                name: 'metadata_keys',
+                data_type: DataType.Array,
+                element_type: DataType.VarChar,
+                max_capacity: METADATA_KEYS_MAX,
+                max_length: 64,
+              },
               { name: 'created_at', data_type: DataType.Int64 },
               { name: 'updated_at', data_type: DataType.Int64 },
               { name: 'vector', data_type: DataType.FloatVector, dim: dimension },
             ],
           }),
         );
-        check(await this.client.createIndex({ collection_name: name, field_name: 'vector', ...this.indexSpec() }));
       } else {
         const desc = check(await this.client.describeCollection({ collection_name: name }));
+        this.dialect = { keysField: desc.schema.fields.some((f) => f.name === 'metadata_keys') };
         const vec = desc.schema.fields.find((f) => f.name === 'vector');
         const dim = Number(vec?.type_params?.find((p) => p.key === 'dim')?.value ?? vec?.dim ?? NaN);
         if (dim !== dimension) {
@@ -85,29 +124,73 @@ export class MilvusVectorStore implements VectorStore {
           );
         }
       }
+      this.index = (await this.describeVectorIndex()) ?? (await this.createVectorIndex());
       check(await this.client.loadCollection({ collection_name: name }));
     });
     this.dimension = dimension;
   }
 
-  private indexSpec(): { index_type: string; metric_type: string; params: Record<string, number> } {
-    const { indexType, metric, hnsw, ivf } = this.cfg;
-    const params: Record<string, number> =
-      indexType === 'HNSW'
-        ? { M: hnsw.M, efConstruction: hnsw.efConstruction }
-        : indexType === 'IVF_FLAT'
-          ? { nlist: ivf.nlist }
-          : indexType === 'IVF_PQ'
-            ? { nlist: ivf.nlist, m: ivf.pqM, nbits: 8 }
-            : {};
-    return { index_type: indexType, metric_type: metric, params };
+  /** The index on the vector field as the server describes it; undefined if there is none. */
+  private async describeVectorIndex(): Promise<IndexInUse | undefined> {
+    const res = await this.client.describeIndex({ collection_name: this.collection, field_name: 'vector' });
+    const code = Number(res.status?.code ?? 0);
+    // "index not found" (code 700 / IndexNotExist) is an answer, not a failure
+    if (code !== 0 && /not.?exist|not found/i.test(`${res.status?.reason} ${String(res.status?.error_code)}`)) return undefined;
+    check(res);
+    const desc = res.index_descriptions?.find((d) => d.field_name === 'vector');
+    if (!desc) return undefined;
+    const kv = Object.fromEntries(desc.params.map((p) => [p.key, String(p.value)]));
+    // Milvus proper nests build parameters in a JSON "params" entry; milvus-lite lists them flat.
+    const nested = kv.params ? (JSON.parse(kv.params) as Record<string, unknown>) : {};
+    const num = (k: string) => Number(nested[k] ?? kv[k]);
+    const type = kv.index_type ?? 'UNKNOWN';
+    const params: Record<string, number> = {};
+    for (const k of ['M', 'efConstruction', 'nlist', 'm', 'nbits']) if (Number.isFinite(num(k))) params[k] = num(k);
+    return { type, metric: kv.metric_type ?? this.cfg.metric, params, search: searchParamsFor(type, this.cfg) };
   }
 
-  private searchParams(): Record<string, number> {
-    const { indexType, hnsw, ivf } = this.cfg;
-    if (indexType === 'HNSW') return { ef: hnsw.ef };
-    if (indexType === 'IVF_FLAT' || indexType === 'IVF_PQ') return { nprobe: ivf.nprobe };
-    return {};
+  /**
+   * Creates the configured index. With MILVUS_INDEX_TYPE=AUTO: HNSW where the engine builds it,
+   * else IVF_FLAT (milvus-lite builds only FLAT / IVF_FLAT / AUTOINDEX), and the fallback is
+   * reported (notice, and `stats`). An index type named explicitly is never replaced by another.
+   */
+  private async createVectorIndex(): Promise<IndexInUse> {
+    const wanted = this.cfg.indexType;
+    const tryCreate = async (type: string): Promise<string | undefined> => {
+      const res = await this.client.createIndex({ collection_name: this.collection, field_name: 'vector', ...indexSpecFor(type, this.cfg) });
+      if (isUnsupportedIndex(res)) return `${(res as Status).reason ?? 'refused'}`;
+      check(res);
+      return undefined;
+    };
+    const first = wanted === 'AUTO' ? 'HNSW' : wanted;
+    const refused = await tryCreate(first);
+    if (refused === undefined) return (await this.describeVectorIndex()) ?? this.assumedIndex(first);
+    if (wanted !== 'AUTO') {
+      throw new AppError(
+        'UNAVAILABLE',
+        `Milvus at ${this.cfg.address} cannot build a ${wanted} index (${refused.trim()}): set MILVUS_INDEX_TYPE=AUTO ` +
+          '(HNSW where supported, IVF_FLAT otherwise) or a type this engine supports',
+        { service: 'milvus' },
+      );
+    }
+    const fallback = 'IVF_FLAT';
+    const again = await tryCreate(fallback);
+    if (again !== undefined) throw new Error(`Milvus refused both HNSW and ${fallback} indexes: ${again}`);
+    const note = `HNSW is not available on this engine (${refused.trim()}); using ${fallback} (nlist ${this.cfg.ivf.nlist}, nprobe ${this.cfg.ivf.nprobe})`;
+    this.onNotice(`Milvus collection "${this.collection}": ${note}`);
+    return { ...((await this.describeVectorIndex()) ?? this.assumedIndex(fallback)), note };
+  }
+
+  private assumedIndex(type: string): IndexInUse {
+    const spec = indexSpecFor(type, this.cfg);
+    return { type, metric: spec.metric_type, params: spec.params, search: searchParamsFor(type, this.cfg) };
+  }
+
+  /** The index this store searches with (read from the server once the collection is ready). */
+  async indexInUse(): Promise<IndexInUse | undefined> {
+    if (!(await this.exists())) return undefined;
+    this.index ??= await this.call('describe index', async () => this.describeVectorIndex());
+    return this.index;
   }
 
   async upsert(records: ItemRecord[]): Promise<void> {
@@ -122,17 +205,65 @@ export class MilvusVectorStore implements VectorStore {
       text: r.text,
       source: r.source,
       metadata: r.metadata,
+      ...(this.dialect.keysField ? { metadata_keys: metadataKeys(r.metadata) } : {}),
       created_at: r.createdAt.getTime(),
       updated_at: r.updatedAt.getTime(),
       vector: Array.from(r.vector),
     }));
     await this.call('upsert', async () => {
-      const res = check(await this.client.upsert({ collection_name: this.collection, data }));
-      const written = Number(res.upsert_cnt ?? res.succ_index?.length ?? data.length);
-      if (written !== data.length || (res.err_index?.length ?? 0) > 0) {
-        throw new Error(`upsert wrote ${written} of ${data.length} rows`);
+      for (let start = 0; start < data.length; start += MAX_ROWS_PER_WRITE) {
+        const slice = data.slice(start, start + MAX_ROWS_PER_WRITE);
+        const res = check(await this.client.upsert({ collection_name: this.collection, data: slice }));
+        const written = Number(res.upsert_cnt ?? res.succ_index?.length ?? slice.length);
+        if (written !== slice.length || (res.err_index?.length ?? 0) > 0) {
+          throw new Error(`upsert wrote ${written} of ${slice.length} rows`);
+        }
       }
     });
+    this.wrote(data.length);
+  }
+
+  /** Seal what was written so far and wait for it (bulk loads, benchmarks, tests). */
+  async flush(): Promise<void> {
+    if (!(await this.exists())) return;
+    this.clearFlushTimer();
+    this.pendingRows = 0;
+    await this.call('flush', async () => {
+      check(await this.client.flushSync({ collection_names: [this.collection] }));
+    });
+  }
+
+  private wrote(rows: number): void {
+    this.pendingRows += rows;
+    this.clearFlushTimer();
+    if (this.pendingRows >= this.flushPolicy.rows) {
+      this.backgroundFlush();
+      return;
+    }
+    this.flushTimer = setTimeout(() => this.backgroundFlush(), this.flushPolicy.idleMs);
+    this.flushTimer.unref();
+  }
+
+  /** Non-blocking flush: the server seals and indexes in the background; failures only delay it. */
+  private backgroundFlush(): void {
+    this.clearFlushTimer();
+    if (this.pendingRows === 0) return;
+    this.pendingRows = 0;
+    this.client.flush({ collection_names: [this.collection] }).then(
+      (res) => {
+        try {
+          check(res);
+        } catch (err) {
+          this.onNotice(`Milvus flush of "${this.collection}" failed (retried after the next write): ${errorMessage(err)}`);
+        }
+      },
+      (err: unknown) => this.onNotice(`Milvus flush of "${this.collection}" failed (retried after the next write): ${errorMessage(err)}`),
+    );
+  }
+
+  private clearFlushTimer(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
   }
 
   async get(ids: string[]): Promise<StoredItem[]> {
@@ -146,7 +277,7 @@ export class MilvusVectorStore implements VectorStore {
       check(
         await this.client.query({
           collection_name: this.collection,
-          filter: buildMilvusFilter(filter) || 'id != ""',
+          filter: buildMilvusFilter(filter, this.dialect) || 'id != ""',
           output_fields: SCALAR_FIELDS,
           limit: Math.min(limit, MAX_QUERY_WINDOW),
           consistency_level: ConsistencyLevelEnum.Strong,
@@ -162,7 +293,7 @@ export class MilvusVectorStore implements VectorStore {
       check(
         await this.client.query({
           collection_name: this.collection,
-          filter: buildMilvusFilter(filter) || 'id != ""',
+          filter: buildMilvusFilter(filter, this.dialect) || 'id != ""',
           output_fields: ['id'],
           limit: Math.min(limit, MAX_QUERY_WINDOW),
           consistency_level: ConsistencyLevelEnum.Strong,
@@ -178,7 +309,7 @@ export class MilvusVectorStore implements VectorStore {
       check(
         await this.client.query({
           collection_name: this.collection,
-          filter: buildMilvusFilter({ ids }),
+          filter: buildMilvusFilter({ ids }, this.dialect),
           output_fields: ['id', 'vector'],
           limit: ids.length,
           consistency_level: ConsistencyLevelEnum.Strong,
@@ -190,7 +321,8 @@ export class MilvusVectorStore implements VectorStore {
 
   async search(vector: Float32Array | number[], opts: { topK: number; filter?: ItemFilter }): Promise<VectorHit[]> {
     if (!(await this.exists())) return [];
-    const filter = buildMilvusFilter(opts.filter);
+    const filter = buildMilvusFilter(opts.filter, this.dialect);
+    const params = (this.index ?? (await this.indexInUse()))?.search ?? {};
     const res = await this.read('search', async () =>
       check(
         await this.client.search({
@@ -200,7 +332,7 @@ export class MilvusVectorStore implements VectorStore {
           limit: opts.topK,
           ...(filter ? { filter } : {}),
           output_fields: SCALAR_FIELDS,
-          params: this.searchParams(),
+          params,
           consistency_level: ConsistencyLevelEnum.Strong,
         }),
       ),
@@ -210,19 +342,20 @@ export class MilvusVectorStore implements VectorStore {
 
   async delete(filter: ItemFilter): Promise<number> {
     if (!(await this.exists())) return 0;
-    const expr = buildMilvusFilter(filter);
+    const expr = buildMilvusFilter(filter, this.dialect);
     if (!expr) throw new Error('refusing to delete without a filter');
     return this.call('delete', async () => {
       const n = await this.countExpr(expr);
       if (n === 0) return 0;
       check(await this.client.delete({ collection_name: this.collection, filter: expr }));
+      this.wrote(n);
       return n;
     });
   }
 
   async count(filter?: ItemFilter): Promise<number> {
     if (!(await this.exists())) return 0;
-    return this.read('count', () => this.countExpr(buildMilvusFilter(filter)));
+    return this.read('count', () => this.countExpr(buildMilvusFilter(filter, this.dialect)));
   }
 
   private async countExpr(expr: string): Promise<number> {
@@ -245,13 +378,17 @@ export class MilvusVectorStore implements VectorStore {
       const vec = desc.schema.fields.find((f) => f.name === 'vector');
       dimension = Number(vec?.type_params?.find((p) => p.key === 'dim')?.value ?? vec?.dim ?? 0) || null;
     }
+    const index = exists ? await this.indexInUse() : undefined;
     return {
       collection: this.collection,
       exists,
       items: exists ? await this.count() : 0,
       dimension,
-      indexType: this.cfg.indexType,
-      metric: this.cfg.metric,
+      // The index the server really has (a collection created earlier keeps its own); before the
+      // collection exists, what will be asked for.
+      indexType: index?.type ?? this.cfg.indexType,
+      metric: index?.metric ?? this.cfg.metric,
+      ...(index ? { index: { params: index.params, search: index.search, ...(index.note ? { note: index.note } : {}) } } : {}),
     };
   }
 
@@ -259,24 +396,50 @@ export class MilvusVectorStore implements VectorStore {
     const started = performance.now();
     const target = this.cfg.address;
     try {
-      const res = await this.client.checkHealth();
-      if (!res.isHealthy) throw new Error(`unhealthy: ${(res.reasons ?? []).join('; ') || 'no reason given'}`);
+      await this.probeHealth();
       return { name: 'milvus', ok: true, target, latencyMs: performance.now() - started, error: null };
     } catch (err) {
       return { name: 'milvus', ok: false, target, latencyMs: performance.now() - started, error: errorMessage(err) };
     }
   }
 
+  /**
+   * CheckHealth where the engine implements it (Milvus proper, Zilliz); milvus-lite 2.5 answers it
+   * UNIMPLEMENTED, and there a cheap real RPC (list collections) is the health check.
+   */
+  private async probeHealth(): Promise<void> {
+    if (this.healthRpc === 'checkHealth') {
+      let res: Awaited<ReturnType<MilvusClient['checkHealth']>> | undefined;
+      try {
+        res = await this.client.checkHealth();
+      } catch (err) {
+        if (!isUnimplemented(err)) throw err;
+      }
+      // milvus-lite answers an empty message (no isHealthy at all): not implemented there
+      if (res && res.isHealthy !== undefined) {
+        if (!res.isHealthy) throw new Error(`unhealthy: ${(res.reasons ?? []).join('; ') || 'no reason given'}`);
+        return;
+      }
+      this.healthRpc = 'listCollections';
+    }
+    check(await this.client.showCollections());
+  }
+
   async drop(): Promise<void> {
     await this.call('drop collection', async () => {
-      const has = check(await this.client.hasCollection({ collection_name: this.collection }));
-      if (has.value) check(await this.client.dropCollection({ collection_name: this.collection }));
+      if (await this.hasCollection()) check(await this.client.dropCollection({ collection_name: this.collection }));
     });
     this.ready = undefined;
     this.dimension = null;
+    this.index = undefined;
+    this.clearFlushTimer();
+    this.pendingRows = 0;
   }
 
   async close(): Promise<void> {
+    // Seal what is pending now rather than leave it to the server's idle timer.
+    if (this.pendingRows > 0 && this.ready) this.backgroundFlush();
+    this.clearFlushTimer();
     await this.client.closeConnection();
   }
 
@@ -286,10 +449,11 @@ export class MilvusVectorStore implements VectorStore {
       await this.ready;
       return true;
     }
-    const has = await this.call('has collection', async () => check(await this.client.hasCollection({ collection_name: this.collection })));
-    if (!has.value) return false;
+    if (!(await this.call('has collection', () => this.hasCollection()))) return false;
     // Found it (e.g. after a restart): load it once and remember, so reads cost one round trip.
     this.ready ??= this.call('load collection', async () => {
+      const desc = check(await this.client.describeCollection({ collection_name: this.collection }));
+      this.dialect = { keysField: desc.schema.fields.some((f) => f.name === 'metadata_keys') };
       check(await this.client.loadCollection({ collection_name: this.collection }));
     }).catch((err: unknown) => {
       this.ready = undefined;
@@ -297,6 +461,15 @@ export class MilvusVectorStore implements VectorStore {
     });
     await this.ready;
     return true;
+  }
+
+  /**
+   * The SDK's hasCollection trusts DescribeCollection's error_code, which milvus-lite 2.5 sets to
+   * Success for a missing collection (with an empty schema): the collection list is unambiguous.
+   */
+  private async hasCollection(): Promise<boolean> {
+    const res = check(await this.client.showCollections());
+    return res.data.some((c) => c.name === this.collection);
   }
 
   private async requireReady(): Promise<void> {
@@ -323,6 +496,14 @@ export class MilvusVectorStore implements VectorStore {
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     return fn().catch((err: unknown) => {
       if (err instanceof AppError) throw err;
+      if (/unsupported expr proto node/i.test(errorMessage(err))) {
+        // milvus-lite 2.5 evaluates no negation (`not ...`): only `exists: false` produces one.
+        throw new BadInputError(
+          'this Milvus engine (milvus-lite, the local default) cannot evaluate a negated filter (metadata exists: false); ' +
+            'use Milvus standalone/distributed or Zilliz Cloud for it',
+          'filter.metadata',
+        );
+      }
       throw new UnavailableError('milvus', `Milvus ${what} failed`, { cause: err });
     });
   }
@@ -336,6 +517,40 @@ export class MilvusVectorStore implements VectorStore {
  */
 export function quietConnect(client: MilvusClient): void {
   (client as unknown as { connectPromise?: Promise<unknown> }).connectPromise?.catch(() => undefined);
+}
+
+function indexSpecFor(type: string, cfg: MilvusConfig): { index_type: string; metric_type: string; params: Record<string, number> } {
+  const { metric, hnsw, ivf } = cfg;
+  const params: Record<string, number> =
+    type === 'HNSW'
+      ? { M: hnsw.M, efConstruction: hnsw.efConstruction }
+      : type === 'IVF_FLAT'
+        ? { nlist: ivf.nlist }
+        : type === 'IVF_PQ'
+          ? { nlist: ivf.nlist, m: ivf.pqM, nbits: 8 }
+          : {};
+  return { index_type: type, metric_type: metric, params };
+}
+
+function searchParamsFor(type: string, cfg: MilvusConfig): Record<string, number> {
+  if (type === 'HNSW') return { ef: cfg.hnsw.ef };
+  if (type.startsWith('IVF')) return { nprobe: cfg.ivf.nprobe };
+  return {};
+}
+
+/**
+ * The engine refuses this index type (milvus-lite: "invalid index type: HNSW, local mode only
+ * support FLAT IVF_FLAT AUTOINDEX", reported with error_code Success and a non-zero code).
+ */
+function isUnsupportedIndex(res: object): boolean {
+  const r = res as StatusLike;
+  const s: Status = r.status ?? r;
+  return /invalid index type|only support|not supported|unsupported/i.test(s.reason ?? '');
+}
+
+function isUnimplemented(err: unknown): boolean {
+  const e = err as { code?: number; details?: string; message?: string };
+  return e?.code === 12 || /UNIMPLEMENTED/i.test(`${e?.details ?? ''} ${e?.message ?? ''}`);
 }
 
 interface Status {

@@ -19,8 +19,11 @@ export interface VectorStoreStats {
   exists: boolean;
   items: number;
   dimension: number | null;
+  /** The index type the server really has on the vector field (not merely the configured one). */
   indexType: string;
   metric: string;
+  /** Build and search parameters of that index, and why it differs from the configured type. */
+  index?: { params: Record<string, number>; search: Record<string, number>; note?: string };
 }
 
 /**
@@ -42,6 +45,8 @@ export interface VectorStore {
   search(vector: Float32Array | number[], opts: { topK: number; filter?: ItemFilter }): Promise<VectorHit[]>;
   /** Deletes every item the filter matches; returns how many there were. */
   delete(filter: ItemFilter): Promise<number>;
+  /** Make everything written so far durable and indexed (sealed); returns when it is. */
+  flush(): Promise<void>;
   count(filter?: ItemFilter): Promise<number>;
   stats(): Promise<VectorStoreStats>;
   health(): Promise<ServiceHealth>;

@@ -33,7 +33,7 @@ describe('ingest and search over GraphQL (real Milvus, tiny CLIP)', () => {
   it('reports an empty, not-yet-created collection', async () => {
     const r = await gql.exec(STATS);
     expect(r.errors).toBeUndefined();
-    expect(r.data!.stats).toMatchObject({ exists: false, items: 0, model: 'tiny-clip', metric: 'COSINE', indexType: 'HNSW' });
+    expect(r.data!.stats).toMatchObject({ exists: false, items: 0, model: 'tiny-clip', metric: 'COSINE', indexType: 'AUTO' });
   });
 
   it('ingests a text document as chunks, and re-ingesting it updates instead of duplicating', async () => {

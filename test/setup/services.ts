@@ -14,8 +14,9 @@ export default async function checkServices(): Promise<void> {
   const milvus = new MilvusClient({ address: config.milvus.address, token: config.milvus.token, timeout: 10_000, logLevel: 'error' });
   quietConnect(milvus);
   try {
-    const res = await milvus.checkHealth();
-    if (!res.isHealthy) problems.push(`Milvus at ${config.milvus.address} reports unhealthy: ${res.reasons.join('; ')}`);
+    // A real RPC (milvus-lite 2.5 does not implement CheckHealth).
+    const res = await milvus.showCollections();
+    if (res.status.code !== 0) problems.push(`Milvus at ${config.milvus.address} answers with an error: ${res.status.reason}`);
   } catch (err) {
     problems.push(`Milvus is not reachable at ${config.milvus.address}: ${(err as Error).message}`);
   } finally {

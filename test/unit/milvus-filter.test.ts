@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../src/errors.js';
-import { buildMilvusFilter } from '../../src/stores/milvus-filter.js';
+import { METADATA_KEYS_MAX, buildMilvusFilter, metadataKeys } from '../../src/stores/milvus-filter.js';
 
 describe('buildMilvusFilter', () => {
   it('is empty without conditions', () => {
@@ -25,6 +25,19 @@ describe('buildMilvusFilter', () => {
       '(modality == "IMAGE") and (source == "a\\"b\\\\c") and (id in ["x", "y"]) and (metadata["lang"] == "en") and ' +
         '(metadata["year"] == 2020 or metadata["year"] == 2021) and (not exists metadata["draft"]) and (metadata["ok"] == true)',
     );
+  });
+
+  it('tests key presence through the metadata_keys field where the collection has it', () => {
+    const f = { metadata: [{ key: 'draft', exists: false }, { key: 'lang', exists: true }] };
+    expect(buildMilvusFilter(f, { keysField: true })).toBe(
+      '(not array_contains(metadata_keys, "draft")) and (array_contains(metadata_keys, "lang"))',
+    );
+    expect(buildMilvusFilter(f)).toBe('(not exists metadata["draft"]) and (exists metadata["lang"])');
+  });
+
+  it('records only filterable metadata keys, at most METADATA_KEYS_MAX', () => {
+    expect(metadataKeys({ lang: 'en', 'bad key': 1, _chunk: {}, 'a-b': 2 })).toEqual(['lang', '_chunk', 'a-b']);
+    expect(metadataKeys(Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, i])))).toHaveLength(METADATA_KEYS_MAX);
   });
 
   it('refuses metadata keys that are not plain identifiers', () => {
