@@ -46,6 +46,7 @@ const EnvSchema = z.object({
   NEO4J_USER: z.string().default('neo4j'),
   NEO4J_PASSWORD: z.string().default('knowledge-dev'),
   NEO4J_DATABASE: z.string().optional(),
+  NEO4J_LABEL_PREFIX: z.string().regex(/^([A-Za-z][A-Za-z0-9_]{0,63})?$/, 'letters, digits and _, starting with a letter').default(''),
 
   CLIP_MODEL: z.string().min(1).default('Xenova/clip-vit-base-patch32'),
   CLIP_MODEL_DIR: z.string().optional(),
@@ -177,6 +178,8 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       user: env.NEO4J_USER,
       password: env.NEO4J_PASSWORD,
       database: env.NEO4J_DATABASE,
+      /** Node labels: `<prefix>Entity`, `<prefix>Item` (one Community database shared by several data sets, or tests). */
+      labels: { entity: `${env.NEO4J_LABEL_PREFIX}Entity`, item: `${env.NEO4J_LABEL_PREFIX}Item` },
     },
     clip: {
       model: env.CLIP_MODEL,

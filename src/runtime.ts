@@ -128,7 +128,7 @@ export async function buildRuntime(config: Config, log: Logger, overrides: Runti
       MilvusVectorStore.connect(config.milvus, collectionName(config, model.id, model.dimension!), (message) =>
         log.warn(message, { component: 'milvus' }),
       ),
-    graph: overrides.graph ?? Neo4jGraphStore.connect(config.neo4j, overrides.graphLabels),
+    graph: overrides.graph ?? Neo4jGraphStore.connect(config.neo4j, overrides.graphLabels ?? config.neo4j.labels),
     media: overrides.media ?? createMediaStore(config.media),
     web: overrides.web ?? createWebSearch(config.web),
     conversations: overrides.conversations ?? createConversationStore(config.conversations),
