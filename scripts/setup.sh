@@ -37,3 +37,5 @@ if [[ "${TEXT_MODEL:-}" != none ]]; then bash scripts/text-model.sh install; fi
 bash scripts/chromium.sh
 bash scripts/s3-server.sh install
 bash scripts/build-web.sh
+# Redis (Debian package) for the shared-state tests; skipped when TEST_REDIS_URL names one.
+if [[ -z "${TEST_REDIS_URL:-}" ]]; then bash scripts/redis.sh install; fi
