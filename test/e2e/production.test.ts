@@ -62,6 +62,10 @@ describe('production install (npm ci --omit=dev of the packed package)', () => {
     });
     const auth = { authorization: `Bearer ${KEY}` };
     expect((await fetch(`${svc.base}/readyz`)).status).toBe(200);
+    // The web app ships in the package (dist/web).
+    const page = await fetch(`${svc.base}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<html/i);
 
     const ingested = await gql<{ ingestText: { documentId: string } }>(
       svc.base,
