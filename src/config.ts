@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { Role } from './domain.js';
 
 /** Repository root, for paths that default to folders shipped with the project. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -149,7 +151,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     sandbox: env.SANDBOX ?? dev,
     introspection: env.INTROSPECTION ?? dev,
     exposeInternalErrors: dev,
-    /** Raw API_KEYS value; parsed and validated by src/http/auth.ts. Unset = local development mode. */
+    /** Raw API_KEYS value (validated by loadConfig; src/http/auth.ts keeps its digests). Unset = local development mode. */
     apiKeys: env.API_KEYS,
     requestLimits: {
       maxDepth: env.MAX_QUERY_DEPTH,
@@ -282,6 +284,81 @@ export class ConfigError extends Error {
   }
 }
 
+/** A parsed API_KEYS entry. Only the sha256 digest of the key is kept in memory. */
+export const MIN_KEY_LENGTH = 16;
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const KEY_RE = /^[\x21-\x7e]+$/; // printable ASCII, no spaces or commas inside an entry
+
+export interface ApiKeyEntry {
+  name: string;
+  role: Role;
+  digest: Buffer;
+}
+
+export const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/**
+ * Parse API_KEYS: comma-separated `name:role:key`. Throws ConfigError naming API_KEYS and the bad
+ * entry (by position, and by name when the name itself is well-formed), never echoing a key.
+ * Returns [] when unset (development mode).
+ */
+export function parseApiKeys(raw: string | undefined): ApiKeyEntry[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const problems: string[] = [];
+  const entries: ApiKeyEntry[] = [];
+  const names = new Map<string, number>();
+  const digests = new Map<string, string>();
+  raw.split(',').forEach((part, i) => {
+    const text = part.trim();
+    if (text === '') return; // tolerate a trailing comma or blank entries
+    const first = text.indexOf(':');
+    const second = first < 0 ? -1 : text.indexOf(':', first + 1);
+    const maybeName = first < 0 ? '' : text.slice(0, first);
+    // Name the entry by its name only when that is a well-formed name (a bare key pasted without
+    // a name must not be echoed back).
+    const label = `entry ${i + 1}${NAME_RE.test(maybeName) ? ` ("${maybeName}")` : ''}`;
+    if (second < 0) {
+      problems.push(`API_KEYS: ${label} is not of the form name:role:key`);
+      return;
+    }
+    const name = maybeName;
+    const role = text.slice(first + 1, second);
+    const key = text.slice(second + 1);
+    if (!NAME_RE.test(name)) {
+      problems.push(`API_KEYS: ${label} has an invalid name (letters, digits, _ . - only, at most 64 characters)`);
+      return;
+    }
+    if (role !== 'read' && role !== 'write' && role !== 'admin') {
+      problems.push(`API_KEYS: ${label} has an unknown role; expected read, write or admin`);
+      return;
+    }
+    if (key.length < MIN_KEY_LENGTH) {
+      problems.push(`API_KEYS: ${label} has a key shorter than ${MIN_KEY_LENGTH} characters`);
+      return;
+    }
+    if (!KEY_RE.test(key)) {
+      problems.push(`API_KEYS: ${label} has a key with spaces or non-ASCII characters`);
+      return;
+    }
+    if (names.has(name)) {
+      problems.push(`API_KEYS: ${label} repeats the name of entry ${names.get(name)}; names must be unique`);
+      return;
+    }
+    const digest = sha256(key);
+    const hex = digest.toString('hex');
+    if (digests.has(hex)) {
+      problems.push(`API_KEYS: ${label} has the same key as "${digests.get(hex)}"; keys must be unique`);
+      return;
+    }
+    names.set(name, i + 1);
+    digests.set(hex, name);
+    entries.push({ name, role, digest });
+  });
+  if (problems.length) throw new ConfigError(problems);
+  if (entries.length === 0) throw new ConfigError(['API_KEYS: no entries; expected name:role:key[,name:role:key...] (unset it for development mode)']);
+  return entries;
+}
+
 /** Parse and validate once at startup. A wrong value throws ConfigError naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings count as unset, so `FOO= npm start` means "use the default".
@@ -301,6 +378,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(config.media.s3.accessKeyId) !== Boolean(config.media.s3.secretAccessKey)) {
     throw new ConfigError(['MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY: set both or neither (neither = the AWS default credential chain)']);
   }
+  // API_KEYS is checked here, with everything else, so a bad key list stops startup before any model loads.
+  parseApiKeys(config.apiKeys);
   const web = config.web;
   if (web.provider === 'searxng' && !web.url) throw new ConfigError(['WEB_SEARCH_URL: required when WEB_SEARCH_PROVIDER=searxng (the SearXNG base URL)']);
   if ((web.provider === 'tavily' || web.provider === 'brave') && !web.apiKey) {

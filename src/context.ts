@@ -1,7 +1,5 @@
+import type { Role } from './domain.js';
 import type { Services } from './runtime.js';
-
-/** What a caller may do; hierarchical: admin ⊃ write ⊃ read (src/http/auth.ts holds the role table). */
-export type Role = 'read' | 'write' | 'admin';
 
 /** Who is calling. In local development mode (no API_KEYS) every caller has every role. */
 export interface Principal {

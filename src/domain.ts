@@ -2,6 +2,9 @@
 
 export type Modality = 'TEXT' | 'IMAGE';
 
+/** What an API key may do; hierarchical: admin ⊃ write ⊃ read (the role table is in src/http/auth.ts). */
+export type Role = 'read' | 'write' | 'admin';
+
 export type JsonObject = { [key: string]: unknown };
 
 /** An item as stored in the vector store (without its vector). */

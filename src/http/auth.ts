@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   Kind,
@@ -8,8 +8,9 @@ import {
   type OperationTypeNode,
   type SelectionSetNode,
 } from 'graphql';
-import { ConfigError, type Config } from '../config.js';
-import type { Context, Principal, Role } from '../context.js';
+import { parseApiKeys, sha256, type ApiKeyEntry, type Config } from '../config.js';
+import type { Context, Principal } from '../context.js';
+import type { Role } from '../domain.js';
 import { ForbiddenError, UnauthenticatedError } from '../errors.js';
 
 /**
@@ -37,81 +38,6 @@ const ROLES_OF: Readonly<Record<Role, ReadonlySet<Role>>> = {
 
 const ALL_ROLES: ReadonlySet<Role> = ROLES_OF.admin;
 const DEV_PRINCIPAL: Principal = Object.freeze({ keyId: null, roles: ALL_ROLES, devMode: true });
-
-export const MIN_KEY_LENGTH = 16;
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const KEY_RE = /^[\x21-\x7e]+$/; // printable ASCII, no spaces or commas inside an entry
-
-/** A parsed API_KEYS entry. Only the sha256 digest of the key is kept in memory. */
-export interface ApiKeyEntry {
-  name: string;
-  role: Role;
-  digest: Buffer;
-}
-
-const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-
-/**
- * Parse API_KEYS: comma-separated `name:role:key`. Throws ConfigError naming API_KEYS and the bad
- * entry (by position, and by name when the name itself is well-formed), never echoing a key.
- * Returns [] when unset (development mode).
- */
-export function parseApiKeys(raw: string | undefined): ApiKeyEntry[] {
-  if (raw === undefined || raw.trim() === '') return [];
-  const problems: string[] = [];
-  const entries: ApiKeyEntry[] = [];
-  const names = new Map<string, number>();
-  const digests = new Map<string, string>();
-  raw.split(',').forEach((part, i) => {
-    const text = part.trim();
-    if (text === '') return; // tolerate a trailing comma or blank entries
-    const first = text.indexOf(':');
-    const second = first < 0 ? -1 : text.indexOf(':', first + 1);
-    const maybeName = first < 0 ? '' : text.slice(0, first);
-    // Name the entry by its name only when that is a well-formed name (a bare key pasted without
-    // a name must not be echoed back).
-    const label = `entry ${i + 1}${NAME_RE.test(maybeName) ? ` ("${maybeName}")` : ''}`;
-    if (second < 0) {
-      problems.push(`API_KEYS: ${label} is not of the form name:role:key`);
-      return;
-    }
-    const name = maybeName;
-    const role = text.slice(first + 1, second);
-    const key = text.slice(second + 1);
-    if (!NAME_RE.test(name)) {
-      problems.push(`API_KEYS: ${label} has an invalid name (letters, digits, _ . - only, at most 64 characters)`);
-      return;
-    }
-    if (role !== 'read' && role !== 'write' && role !== 'admin') {
-      problems.push(`API_KEYS: ${label} has an unknown role; expected read, write or admin`);
-      return;
-    }
-    if (key.length < MIN_KEY_LENGTH) {
-      problems.push(`API_KEYS: ${label} has a key shorter than ${MIN_KEY_LENGTH} characters`);
-      return;
-    }
-    if (!KEY_RE.test(key)) {
-      problems.push(`API_KEYS: ${label} has a key with spaces or non-ASCII characters`);
-      return;
-    }
-    if (names.has(name)) {
-      problems.push(`API_KEYS: ${label} repeats the name of entry ${names.get(name)}; names must be unique`);
-      return;
-    }
-    const digest = sha256(key);
-    const hex = digest.toString('hex');
-    if (digests.has(hex)) {
-      problems.push(`API_KEYS: ${label} has the same key as "${digests.get(hex)}"; keys must be unique`);
-      return;
-    }
-    names.set(name, i + 1);
-    digests.set(hex, name);
-    entries.push({ name, role, digest });
-  });
-  if (problems.length) throw new ConfigError(problems);
-  if (entries.length === 0) throw new ConfigError(['API_KEYS: no entries; expected name:role:key[,name:role:key...] (unset it for development mode)']);
-  return entries;
-}
 
 type Headers = Record<string, string | string[] | undefined>;
 
