@@ -290,14 +290,13 @@ export function operationCostError(
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Readonly<Record<string, unknown>>,
-  /** The config (preferred: applies multiplierCap), or just MAX_QUERY_COST. */
-  config: LimitsConfig | number,
+  /** MAX_QUERY_COST, and the multiplier cap (multiplierCap) that the validation rule applies too. */
+  config: LimitsConfig,
 ): QueryLimitError | null {
   if (!operation.variableDefinitions?.length) return null; // already checked exactly by the validation rule
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
-  const [maxCost, cap] = typeof config === 'number' ? [config, Number.POSITIVE_INFINITY] : [config.requestLimits.maxCost, multiplierCap(config)];
-  return costError(operation, measureOperation(schema, operation, fragments, variables, cap).cost, maxCost);
+  return costError(operation, measureOperation(schema, operation, fragments, variables, multiplierCap(config)).cost, config.requestLimits.maxCost);
 }
 
 /**

@@ -102,7 +102,7 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
         }
         const denied = authorizeOperation(state.principal, operation, document);
         if (denied) return [withCode(denied, 'FORBIDDEN')];
-        const tooCostly = operationCostError(schema, document, operation, payload.variables ?? {}, config.requestLimits.maxCost);
+        const tooCostly = operationCostError(schema, document, operation, payload.variables ?? {}, config);
         if (tooCostly) return [withCode(tooCostly, 'GRAPHQL_VALIDATION_FAILED')];
         try {
           rateLimiter.take(state.principal);

@@ -247,6 +247,26 @@ describe('askStream without an LLM, with API keys', () => {
     expect(ok.at(-1)!.__typename).toBe('AskCompleted');
   });
 
+  it('an operation gets the same cost verdict over WebSocket as over HTTP (topK variables capped alike)', async () => {
+    // The cost limit multiplies by topK, capped at the largest value resolvers accept: 50000 is refused
+    // by the resolver (BAD_USER_INPUT: topK out of range), not by the cost limit, on both transports.
+    const variables = { k: 50_000 };
+    const overHttp = await fetch(`${server.http}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+      body: JSON.stringify({ query: 'query($k: Int) { ask(question: "polonium", options: {topK: $k}) { __typename } }', variables }),
+    }).then((r) => r.json() as Promise<{ errors?: { extensions: { code: string } }[] }>);
+    expect(overHttp.errors?.map((e) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
+    const c = client(server.ws, { authorization: `Bearer ${API_KEY}` });
+    const overWs = await (async () => {
+      for await (const r of c.iterate({ query: 'subscription($k: Int) { askStream(question: "polonium", options: {topK: $k}) { __typename } }', variables })) {
+        if (r.errors) return r.errors;
+      }
+      return [];
+    })().catch((e: unknown) => e as { extensions: { code: string } }[]);
+    expect((overWs as { extensions: { code: string } }[]).map((e) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
+  });
+
   it('queries and mutations are refused over WebSocket (they go over HTTP)', async () => {
     const c = client(server.ws, { authorization: `Bearer ${API_KEY}` });
     for (const query of ['{ health { status } }', 'mutation { deleteItem(id: "x") { id } }']) {
