@@ -10,7 +10,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../src/config.js';
-import { createLlm } from '../src/llm/client.js';
+import { createLlm } from '../src/stores/openai.js';
 import { ROUTES, type Route, type RouteContext, type RouteDecision, type Router } from '../src/router/index.js';
 import { LlmRouter } from '../src/router/llm.js';
 import { OfflineRouter } from '../src/router/offline.js';

@@ -1,7 +1,7 @@
 import type { Config } from './config.js';
 import type { HealthReport, ServiceHealth } from './domain.js';
 import type { Embedder } from './embed/embedder.js';
-import type { LlmClient } from './llm/client.js';
+import type { LlmClient } from './stores/llm.js';
 import type { GraphStore } from './stores/graph-store.js';
 import type { VectorStore } from './stores/vector-store.js';
 import type { WebSearch } from './stores/web-search.js';

@@ -16,8 +16,9 @@ import { ImageLoader } from './ingest/images.js';
 import { SafeFetcher } from './ingest/safe-fetch.js';
 import { IngestService } from './ingest/service.js';
 import { ItemService } from './items/service.js';
-import { createLlm, type LlmClient } from './llm/client.js';
-import { meteredLlm } from './llm/metered.js';
+import type { LlmClient } from './stores/llm.js';
+import { createLlm } from './stores/openai.js';
+import { meteredLlm } from './stores/metered-llm.js';
 import type { Logger } from './logger.js';
 import type { Router } from './router/index.js';
 import { createRouter } from './router/llm.js';
@@ -31,7 +32,8 @@ import type { VectorStore } from './stores/vector-store.js';
 import { createMediaStore } from './stores/media.js';
 import { mediaVision } from './media/vision.js';
 import type { MediaStore } from './stores/media-store.js';
-import { createWebSearch, type WebSearch } from './stores/web-search.js';
+import { createWebSearch } from './stores/web-http.js';
+import type { WebSearch } from './stores/web-search.js';
 import { noTelemetry, type LlmPurpose, type Telemetry } from './telemetry.js';
 
 /**

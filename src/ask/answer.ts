@@ -1,6 +1,6 @@
 import { errorMessage } from '../errors.js';
 import type { VisionImages } from '../media/vision.js';
-import type { ChatContentPart, ChatMessage, LlmClient } from '../llm/client.js';
+import type { ChatContentPart, ChatMessage, LlmClient } from '../stores/llm.js';
 import { evidenceText, type Evidence } from './evidence.js';
 
 export type AnswerMode = 'LLM' | 'EXTRACTIVE' | 'NONE';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorMessage } from '../errors.js';
-import type { LlmClient } from '../llm/client.js';
+import type { LlmClient } from '../stores/llm.js';
 import { condenseMessages, type PromptTurn } from './prompts.js';
 
 /** A previous turn: what the follow-up may refer to. */

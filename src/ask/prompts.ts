@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../llm/client.js';
+import type { ChatMessage } from '../stores/llm.js';
 
 /** A previous turn as the condense prompt shows it. */
 export interface PromptTurn {

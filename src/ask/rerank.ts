@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorMessage } from '../errors.js';
-import type { LlmClient } from '../llm/client.js';
+import type { LlmClient } from '../stores/llm.js';
 import { evidenceText, type Evidence } from './evidence.js';
 
 export interface RerankOutcome {

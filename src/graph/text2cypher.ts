@@ -1,5 +1,5 @@
 import { AppError, ErrorCode, TimeoutError } from '../errors.js';
-import type { ChatMessage, LlmClient } from '../llm/client.js';
+import type { ChatMessage, LlmClient } from '../stores/llm.js';
 import type { GraphStore } from '../stores/graph-store.js';
 import { checkCypherStatically } from '../stores/cypher-guard.js';
 import { repairPrompt, text2CypherMessages } from './prompts.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { errorMessage } from '../errors.js';
-import type { ChatMessage, LlmClient } from '../llm/client.js';
+import type { ChatMessage, LlmClient } from '../stores/llm.js';
 import type { Route, RouteChoice, RouteContext, RouteDecision, RouteOptions, Router } from './index.js';
 import { OfflineRouter } from './offline.js';
 import { checkAppropriate } from './safety.js';

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../llm/client.js';
+import type { ChatMessage } from '../stores/llm.js';
 import type { RouteContext } from './index.js';
 
 const MAX_TYPES = 40;

@@ -5,7 +5,7 @@ import neo4j, { type Driver } from 'neo4j-driver';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TimeoutError, UnavailableError } from '../../src/errors.js';
 import { GiveUp, LlmText2Cypher } from '../../src/graph/text2cypher.js';
-import { OpenAiLlm } from '../../src/llm/client.js';
+import { OpenAiLlm } from '../../src/stores/openai.js';
 import { Neo4jGraphStore } from '../../src/stores/neo4j.js';
 import { testConfig, uniqueName } from '../helpers.js';
 import { start, type OpenAiStub } from '../stubs/openai-stub.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExtractiveAnswerer, LlmAnswerer, NO_EVIDENCE, UNSUPPORTED, answerMessages, validateCitations } from '../../src/ask/answer.js';
 import type { Evidence } from '../../src/ask/evidence.js';
-import type { LlmClient } from '../../src/llm/client.js';
+import type { LlmClient } from '../../src/stores/llm.js';
 
 const ev = (number: number, text: string): Evidence => ({
   kind: 'GRAPH',

@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, TimeoutError, UnavailableError } from '../../src/errors.js';
-import { LlmUnavailableError, OpenAiLlm, createLlm } from '../../src/llm/client.js';
+import { LlmUnavailableError } from '../../src/stores/llm.js';
+import { OpenAiLlm, createLlm } from '../../src/stores/openai.js';
 import { start, type OpenAiStub } from '../stubs/openai-stub.js';
 
 const API_KEY = 'sk-test-SECRET-0123456789abcdef';

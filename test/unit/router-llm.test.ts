@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
-import { OpenAiLlm } from '../../src/llm/client.js';
+import { OpenAiLlm } from '../../src/stores/openai.js';
 import type { RouteContext } from '../../src/router/index.js';
 import { LlmRouter, TtlLru, createRouter, normaliseQuestion, parseRouterReply } from '../../src/router/llm.js';
 import { OfflineRouter } from '../../src/router/offline.js';

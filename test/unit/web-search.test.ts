@@ -4,7 +4,8 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { BadInputError, ErrorCode, TimeoutError, UnavailableError } from '../../src/errors.js';
-import { WebSearchUnavailableError, createWebSearch, type WebSearch } from '../../src/stores/web-search.js';
+import { createWebSearch } from '../../src/stores/web-http.js';
+import { WebSearchUnavailableError, type WebSearch } from '../../src/stores/web-search.js';
 import { cleanText, decodeEntities, parseDate } from '../../src/stores/web-text.js';
 import { DEFAULT_RESULTS, startWebStub, type StubResult, type WebProvider, type WebStub } from '../stubs/web-search-stubs.js';
 

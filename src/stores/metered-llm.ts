@@ -1,5 +1,5 @@
 import type { LlmPurpose, Telemetry } from '../telemetry.js';
-import type { ChatRequest, ChatResponse, ChatUsage, LlmClient } from './client.js';
+import type { ChatRequest, ChatResponse, ChatUsage, LlmClient } from './llm.js';
 
 /** An LlmClient that reports each call (purpose, latency, tokens) to telemetry. */
 export function meteredLlm(llm: LlmClient, telemetry: Telemetry, purpose: LlmPurpose): LlmClient {
