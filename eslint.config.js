@@ -12,6 +12,7 @@ const SDKS = [
   { name: 'neo4j-driver', owner: 'src/stores/neo4j*.ts' },
   { name: '@zilliz/milvus2-sdk-node', owner: 'src/stores/milvus.ts' },
   { name: 'openai', owner: 'src/stores/openai.ts' },
+  { name: '@aws-sdk/client-s3', owner: 'src/stores/media-s3.ts' },
   // An in-process model library rather than an external system: the embedders own it.
   { name: '@huggingface/transformers', owner: 'src/embed/*.ts' },
 ];
@@ -24,8 +25,8 @@ const upward = (what) => ({
 });
 /** Store modules services may use: interfaces and their rules, never an adapter. */
 const adapters = {
-  group: ['**/stores/*', '!**/stores/vector-store.js', '!**/stores/graph-store.js', '!**/stores/llm.js', '!**/stores/web-search.js', '!**/stores/cypher-guard.js'],
-  message: 'Services use a store through its interface (vector-store, graph-store, llm, web-search); adapters are wired in src/runtime.ts',
+  group: ['**/stores/*', '!**/stores/vector-store.js', '!**/stores/graph-store.js', '!**/stores/llm.js', '!**/stores/web-search.js', '!**/stores/media-store.js', '!**/stores/cypher-guard.js'],
+  message: 'Services use a store through its interface (vector-store, graph-store, llm, web-search, media-store); adapters are wired in src/runtime.ts',
 };
 const restrict = (...patterns) => ['error', { patterns }];
 const boundaries = [

@@ -1,8 +1,5 @@
-import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { Metrics } from './http/metrics.js';
 import { createLogger } from './logger.js';
-import { buildRuntime } from './runtime.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 /**
@@ -32,6 +29,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel, { service: 'knowledge-graphql' });
+  // The server and its dependencies (Apollo, the SDKs, transformers.js) load only once the config is
+  // known to be valid, so a configuration mistake is reported at once.
+  const [{ createApp }, { Metrics }, { buildRuntime }] = await Promise.all([import('./app.js'), import('./http/metrics.js'), import('./runtime.js')]);
   const metrics = new Metrics();
   const runtime = await buildRuntime(config, log, { telemetry: metrics.telemetry });
   const { stores } = runtime;

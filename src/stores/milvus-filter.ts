@@ -1,13 +1,11 @@
 import type { ItemFilter } from '../domain.js';
 import { BadInputError } from '../errors.js';
-
-/** Metadata keys usable in filters; they are written into the expression, so they are checked. */
-export const METADATA_KEY = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+import { checkItemFilter } from './vector-store.js';
 
 /**
  * Builds a Milvus boolean expression from a structured filter. Field names are ours; every
  * user value is a literal produced by `literal()` (JSON-quoted strings, finite numbers, booleans),
- * and metadata keys must match METADATA_KEY. No user string is ever spliced in raw.
+ * and metadata keys must match METADATA_KEY (checkItemFilter). No user string is ever spliced in raw.
  */
 /** Most metadata keys recorded per item in the `metadata_keys` field (the first ones, in order). */
 export const METADATA_KEYS_MAX = 256;
@@ -30,6 +28,7 @@ export interface FilterDialect {
 
 export function buildMilvusFilter(f: ItemFilter | undefined, dialect: FilterDialect = { keysField: false }): string {
   if (!f) return '';
+  checkItemFilter(f);
   const parts: string[] = [];
   if (f.modality) parts.push(`modality == ${literal(f.modality)}`);
   if (f.source !== undefined) parts.push(`source == ${literal(f.source)}`);
@@ -38,21 +37,10 @@ export function buildMilvusFilter(f: ItemFilter | undefined, dialect: FilterDial
   if (f.chunkIndex !== undefined) parts.push(`chunk_index == ${literal(f.chunkIndex)}`);
   if (f.idAfter !== undefined) parts.push(`id > ${literal(f.idAfter)}`);
   if (f.idAtMost !== undefined) parts.push(`id <= ${literal(f.idAtMost)}`);
-  for (const [i, c] of (f.metadata ?? []).entries()) {
-    if (!METADATA_KEY.test(c.key)) {
-      throw new BadInputError(
-        `metadata filter key "${c.key}" is not allowed: use letters, digits, _ and - (at most 64, not starting with a digit)`,
-        `filter.metadata[${i}].key`,
-      );
-    }
+  for (const c of f.metadata ?? []) {
     const field = `metadata[${literal(c.key)}]`;
-    const given = [c.eq !== undefined, c.in !== undefined, c.exists !== undefined].filter(Boolean).length;
-    if (given !== 1) {
-      throw new BadInputError(`metadata filter on "${c.key}" needs exactly one of eq, in, exists`, `filter.metadata[${i}]`);
-    }
     if (c.eq !== undefined) parts.push(`${field} == ${literal(c.eq)}`);
     else if (c.in !== undefined) {
-      if (c.in.length === 0) throw new BadInputError(`metadata filter on "${c.key}": "in" needs at least one value`, `filter.metadata[${i}].in`);
       // `json["k"] in [...]` is not understood by every Milvus (Milvus Lite refuses it): spell it out.
       parts.push(c.in.map((v) => `${field} == ${literal(v)}`).join(' or '));
     } else if (dialect.keysField) {

@@ -1,4 +1,5 @@
 import type { ItemFilter, ItemRecord, ServiceHealth, StoredItem } from '../domain.js';
+import { BadInputError } from '../errors.js';
 
 /** Longest text (chunk or caption), title and source a vector store keeps per item, in characters. */
 export const FIELD_LIMITS = { text: 8192, title: 1024, source: 2048 } as const;
@@ -8,6 +9,24 @@ export const FIELD_LIMITS = { text: 8192, title: 1024, source: 2048 } as const;
  * keeps the same contract so callers (a document's chunks, deletes) need no store-specific bound.
  */
 export const MAX_QUERY_WINDOW = 16_384;
+
+/** Metadata keys usable in filters (stores may write them into a query expression). */
+export const METADATA_KEY = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+
+/** The rules every store applies to a filter's metadata conditions (BAD_USER_INPUT naming the condition). */
+export function checkItemFilter(f: ItemFilter): void {
+  for (const [i, c] of (f.metadata ?? []).entries()) {
+    if (!METADATA_KEY.test(c.key)) {
+      throw new BadInputError(
+        `metadata filter key "${c.key}" is not allowed: use letters, digits, _ and - (at most 64, not starting with a digit)`,
+        `filter.metadata[${i}].key`,
+      );
+    }
+    const given = [c.eq !== undefined, c.in !== undefined, c.exists !== undefined].filter(Boolean).length;
+    if (given !== 1) throw new BadInputError(`metadata filter on "${c.key}" needs exactly one of eq, in, exists`, `filter.metadata[${i}]`);
+    if (c.in !== undefined && c.in.length === 0) throw new BadInputError(`metadata filter on "${c.key}": "in" needs at least one value`, `filter.metadata[${i}].in`);
+  }
+}
 
 export interface VectorHit {
   item: StoredItem;
