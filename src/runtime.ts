@@ -1,7 +1,7 @@
 import type { Config } from './config.js';
 import { ExtractiveAnswerer, LlmAnswerer } from './ask/answer.js';
 import { HeuristicCondenser, LlmCondenser } from './ask/condense.js';
-import { createConversationStore, type ConversationStore } from './ask/conversations.js';
+import { createConversationStore, type ConversationStore } from './stores/conversations.js';
 import { LlmReranker } from './ask/rerank.js';
 import { Retriever } from './ask/retrieval.js';
 import { AskService } from './ask/service.js';

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Route, RouteDecision } from '../router/index.js';
 import type { Answer, Answerer } from './answer.js';
 import type { Condenser, HistoryTurn } from './condense.js';
-import type { ConversationStore, Turn } from './conversations.js';
+import type { ConversationStore, Turn } from '../stores/conversations.js';
 import { renumber } from './fusion.js';
 import type { Reranker } from './rerank.js';
 import type { Retriever } from './retrieval.js';

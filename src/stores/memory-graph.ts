@@ -205,7 +205,7 @@ export class MemoryGraphStore implements GraphStore {
   async itemsOf(entityIds: string[], limit: number): Promise<(ItemNode & { entityId: string; link: string })[]> {
     const wanted = new Set(entityIds);
     const out: (ItemNode & { entityId: string; link: string })[] = [];
-    for (const [itemId, links] of [...this.state.links].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [itemId, links] of [...this.state.links].sort(([a], [b]) => compare(a, b))) {
       const item = this.state.items.get(itemId);
       if (!item) continue;
       for (const [entityId, link] of links) if (wanted.has(entityId)) out.push({ ...structuredClone(itemNode(item)), entityId, link });
@@ -258,7 +258,34 @@ export class MemoryGraphStore implements GraphStore {
   async listItems(ids: string[]): Promise<ItemNode[]> {
     return ids
       .flatMap((id) => (this.state.items.has(id) ? [structuredClone(itemNode(this.state.items.get(id)!))] : []))
-      .sort((a, b) => a.id.localeCompare(b.id));
+      .sort((a, b) => compare(a.id, b.id));
+  }
+
+  async listEntities(opts: { type?: string; after?: string; limit: number }): Promise<Entity[]> {
+    return [...this.state.entities.values()]
+      .filter((e) => (opts.type === undefined || e.type === opts.type) && (opts.after === undefined || e.id > opts.after))
+      .sort((a, b) => compare(a.id, b.id))
+      .slice(0, opts.limit)
+      .map((e) => structuredClone(e));
+  }
+
+  async countEntities(type?: string): Promise<number> {
+    return [...this.state.entities.values()].filter((e) => type === undefined || e.type === type).length;
+  }
+
+  async listRelationships(opts: { type?: string; after?: string; limit: number }): Promise<Relationship[]> {
+    return this.sortedRelationships()
+      .filter((r) => (opts.type === undefined || r.type === opts.type) && (opts.after === undefined || r.id > opts.after))
+      .slice(0, opts.limit)
+      .map((r) => structuredClone(r));
+  }
+
+  async countRelationships(type?: string): Promise<number> {
+    return [...this.state.relationships.values()].filter((r) => type === undefined || r.type === type).length;
+  }
+
+  async deleteRelationship(id: string): Promise<boolean> {
+    return this.state.relationships.delete(id);
   }
 
   async entitiesOfItems(itemIds: string[]): Promise<Entity[]> {
@@ -283,7 +310,7 @@ export class MemoryGraphStore implements GraphStore {
       labels: { entity: 'Entity', item: 'Item' },
       entityTypes: [...new Set(entities.map((e) => e.type))].sort(),
       relationshipTypes: [...byType]
-        .sort(([a], [b]) => a.localeCompare(b))
+        .sort(([a], [b]) => compare(a, b))
         .map(([type, t]) => ({ type, from: [...t.from].filter(Boolean).slice(0, 10), to: [...t.to].filter(Boolean).slice(0, 10) })),
       entityPropertyKeys: [...keys].sort(),
       counts: { entities: entities.length, relationships: this.state.relationships.size, items: this.state.items.size },
@@ -310,8 +337,13 @@ export class MemoryGraphStore implements GraphStore {
   }
 
   private sortedRelationships(): Relationship[] {
-    return [...this.state.relationships.values()].sort((a, b) => a.id.localeCompare(b.id));
+    return [...this.state.relationships.values()].sort((a, b) => compare(a.id, b.id));
   }
+}
+
+/** Code-unit order, as Neo4j's ORDER BY on strings (not the locale's). */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function itemNode(i: ItemNode & { createdAt: Date }): ItemNode {

@@ -71,6 +71,9 @@ export class MemoryVectorStore implements VectorStore {
     return hits.length;
   }
 
+  /** Everything is durable (in this process) as soon as it is written. */
+  async flush(): Promise<void> {}
+
   async count(filter?: ItemFilter): Promise<number> {
     return this.matching(filter).length;
   }
@@ -120,6 +123,9 @@ function matches(item: StoredItem, f: ItemFilter): boolean {
   if (f.source !== undefined && item.source !== f.source) return false;
   if (f.documentId !== undefined && item.documentId !== f.documentId) return false;
   if (f.ids && !f.ids.includes(item.id)) return false;
+  if (f.chunkIndex !== undefined && item.chunkIndex !== f.chunkIndex) return false;
+  if (f.idAfter !== undefined && !(item.id > f.idAfter)) return false;
+  if (f.idAtMost !== undefined && !(item.id <= f.idAtMost)) return false;
   for (const c of f.metadata ?? []) {
     const has = Object.prototype.hasOwnProperty.call(item.metadata, c.key);
     const v = item.metadata[c.key];

@@ -1,12 +1,7 @@
 import type { ItemFilter } from '../domain.js';
 import { BadInputError } from '../errors.js';
-import { checkItemFilter } from './vector-store.js';
+import { METADATA_KEY, checkItemFilter } from './vector-store.js';
 
-/**
- * Builds a Milvus boolean expression from a structured filter. Field names are ours; every
- * user value is a literal produced by `literal()` (JSON-quoted strings, finite numbers, booleans),
- * and metadata keys must match METADATA_KEY (checkItemFilter). No user string is ever spliced in raw.
- */
 /** Most metadata keys recorded per item in the `metadata_keys` field (the first ones, in order). */
 export const METADATA_KEYS_MAX = 256;
 
@@ -26,6 +21,11 @@ export interface FilterDialect {
   keysField: boolean;
 }
 
+/**
+ * Builds a Milvus boolean expression from a structured filter. Field names are ours; every
+ * user value is a literal produced by `literal()` (JSON-quoted strings, finite numbers, booleans),
+ * and metadata keys must match METADATA_KEY (checkItemFilter). No user string is ever spliced in raw.
+ */
 export function buildMilvusFilter(f: ItemFilter | undefined, dialect: FilterDialect = { keysField: false }): string {
   if (!f) return '';
   checkItemFilter(f);

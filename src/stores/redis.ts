@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { ConversationStore, Turn } from '../ask/conversations.js';
+import type { ConversationStore, Turn } from './conversations.js';
 import type { ServiceHealth } from '../domain.js';
 import { UnavailableError } from '../errors.js';
 import type { SharedCache, SharedState, SharedStateOptions } from './shared-state.js';

@@ -1,5 +1,5 @@
-import type { ConversationStore } from '../ask/conversations.js';
-import { InMemoryConversationStore } from '../ask/conversations.js';
+import type { ConversationStore } from './conversations.js';
+import { InMemoryConversationStore } from './conversations.js';
 import type { ServiceHealth } from '../domain.js';
 
 /**

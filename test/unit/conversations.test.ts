@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HeuristicCondenser, capitalisedPhrases } from '../../src/ask/condense.js';
-import { InMemoryConversationStore, type Turn } from '../../src/ask/conversations.js';
+import { InMemoryConversationStore, type Turn } from '../../src/stores/conversations.js';
 
 const turn = (question: string): Turn => ({ question, standalone: question, answer: null, at: 0 });
 
