@@ -26,6 +26,7 @@ import { buildRuntime } from '../src/runtime.js';
 import { MilvusVectorStore, check } from '../src/stores/milvus.js';
 import { metadataKeys } from '../src/stores/milvus-filter.js';
 import { runFloor, type FloorResult } from './floor.js';
+import { latencySvg, pointsFromResults } from './chart.js';
 import { Neo4jGraphStore } from '../src/stores/neo4j.js';
 import { askRows, runAskBench, type AskBenchOptions, type AskResultBench } from './ask.js';
 import { ClusteredVectors, exactTopK, shortTexts } from './data.js';
@@ -725,6 +726,11 @@ async function main(): Promise<void> {
   console.log(`parts ${Object.entries(partSeconds).map(([k, v]) => `${k} ${v} s`).join(', ')}`);
   console.log(`peak RSS ${report.peakRssMb} MB; total ${totalSeconds} s; targets ${allPass ? 'all met' : 'NOT all met'}`);
   console.log(`wrote ${path.relative(process.cwd(), file)} and bench/results/latest.json`);
+  if (results.length > 0) {
+    // this run's sizes; pass several result files to bench/chart.ts to draw separate runs together
+    writeFileSync(path.join(dir, 'vector-latency.svg'), latencySvg(pointsFromResults([file]), `Vector search p50 against N (dim ${model.dimension}, topK 10, COSINE)`));
+    console.log('wrote bench/results/vector-latency.svg');
+  }
   // One line per size, the largest last (the issue's format): p50 of each path in this run.
   for (const r of [...results].sort((a, b) => a.size - b.size)) {
     const rec = r.recall.byParam.find((e) => e.value === r.recall.default.value)!.recallAt10;
