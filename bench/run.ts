@@ -28,118 +28,14 @@ import { metadataKeys } from '../src/stores/milvus-filter.js';
 import { runFloor, type FloorResult } from './floor.js';
 import { latencySvg, pointsFromResults } from './chart.js';
 import { Neo4jGraphStore } from '../src/stores/neo4j.js';
-import { askRows, runAskBench, type AskBenchOptions, type AskResultBench } from './ask.js';
+import { askRows, runAskBench, type AskResultBench } from './ask.js';
 import { ClusteredVectors, exactTopK, shortTexts } from './data.js';
-import { graphRows, runGraphBench, type GraphOptions, type GraphResult } from './graph.js';
+import { graphRows, runGraphBench, type GraphResult } from './graph.js';
+import { parseOptions, type Options, type Part } from './options.js';
 import { GraphqlClient } from './http.js';
 import { round, summarize, timed, type LatencySummary } from './stats.js';
 
 // ---------------------------------------------------------------- options
-
-type Part = 'vector' | 'graph' | 'ask';
-const PARTS: Part[] = ['vector', 'graph', 'ask'];
-
-interface Options {
-  parts: Part[];
-  graph: GraphOptions;
-  ask: AskBenchOptions;
-  sizes: number[];
-  queries: number;
-  quick: boolean;
-  ingestDocs: number;
-  ingestBatch: number;
-  loadBatch: number;
-  recallQueries: number;
-  floorEf: number;
-  clusters: number;
-  warmup: number;
-}
-
-function parseOptions(argv: string[]): Options {
-  const o: Options = {
-    parts: [...PARTS],
-    graph: { entities: 100_000, relationships: 500_000, batch: 5000, queries: 200, warmup: 20 },
-    ask: { items: 10_000, graphEntities: 2000, graphRelationships: 8000, queries: 200, warmup: 20, routerPasses: 20 },
-    sizes: [10_000, 100_000],
-    queries: 300,
-    quick: false,
-    ingestDocs: 2000,
-    ingestBatch: 64,
-    loadBatch: 500,
-    recallQueries: 200,
-    floorEf: 64,
-    clusters: 200,
-    warmup: 20,
-  };
-  const int = (name: string, v: string | undefined): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} needs a positive integer (got ${v ?? 'nothing'})`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
-    const value = () => inline ?? argv[++i];
-    switch (flag) {
-      case '--sizes':
-        o.sizes = (value() ?? '').split(',').map((s) => int('--sizes', s.trim()));
-        break;
-      case '--queries':
-        o.queries = int('--queries', value());
-        break;
-      case '--quick':
-        o.quick = true;
-        break;
-      case '--parts': {
-        const parts = (value() ?? '').split(',').map((x) => x.trim()).filter(Boolean);
-        for (const p of parts) if (!PARTS.includes(p as Part)) throw new Error(`--parts: unknown part "${p}" (choose from ${PARTS.join(', ')})`);
-        if (parts.length === 0) throw new Error('--parts needs at least one of vector,graph,ask');
-        o.parts = PARTS.filter((p) => parts.includes(p));
-        break;
-      }
-      case '--graph-entities':
-        o.graph.entities = int('--graph-entities', value());
-        break;
-      case '--graph-relationships':
-        o.graph.relationships = int('--graph-relationships', value());
-        break;
-      case '--graph-queries':
-        o.graph.queries = int('--graph-queries', value());
-        break;
-      case '--ask-items':
-        o.ask.items = int('--ask-items', value());
-        break;
-      case '--ask-queries':
-        o.ask.queries = int('--ask-queries', value());
-        break;
-      case '--ingest-docs':
-        o.ingestDocs = int('--ingest-docs', value());
-        break;
-      case '--load-batch':
-        o.loadBatch = int('--load-batch', value());
-        break;
-      case '--help':
-      case '-h':
-        console.log(
-          'usage: npm run bench -- [--parts vector,graph,ask] [--quick] [--sizes 10000,100000] [--queries 300] [--ingest-docs 2000] [--load-batch 1000]\n' +
-            '       [--graph-entities 100000] [--graph-relationships 500000] [--graph-queries 200] [--ask-items 10000] [--ask-queries 200]',
-        );
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown option ${flag} (try --help)`);
-    }
-  }
-  if (o.quick) {
-    o.sizes = [2000];
-    o.queries = Math.min(o.queries, 60);
-    o.ingestDocs = Math.min(o.ingestDocs, 256);
-    o.recallQueries = 50;
-    o.warmup = 5;
-    o.graph = { ...o.graph, entities: Math.min(o.graph.entities, 5000), relationships: Math.min(o.graph.relationships, 25_000), queries: Math.min(o.graph.queries, 40), warmup: 5 };
-    o.ask = { ...o.ask, items: Math.min(o.ask.items, 1000), graphEntities: 500, graphRelationships: 2000, queries: Math.min(o.ask.queries, 40), warmup: 5, routerPasses: 5 };
-  }
-  return o;
-}
 
 // ---------------------------------------------------------------- helpers
 
