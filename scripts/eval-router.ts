@@ -14,6 +14,7 @@ import { createLlm } from '../src/stores/openai.js';
 import { ROUTES, type Route, type RouteContext, type RouteDecision, type Router } from '../src/router/index.js';
 import { LlmRouter } from '../src/router/llm.js';
 import { OfflineRouter } from '../src/router/offline.js';
+import { checkAppropriate } from '../src/router/safety.js';
 
 export interface Labelled {
   question: string;
@@ -135,6 +136,42 @@ export function formatReport(r: EvalResult, opts: { mistakes?: number } = {}): s
   return lines;
 }
 
+/** `--safety`: lines `{"question": "...", "refuse": true|false}`; the offline harm filter's refusals scored. */
+export function evaluateSafety(text: string, source: string): string[] {
+  const items = text
+    .split(/\r?\n/)
+    .map((l, i) => ({ l, line: i + 1 }))
+    .filter((x) => x.l.trim())
+    .map(({ l, line }) => {
+      const o = JSON.parse(l) as { question?: unknown; refuse?: unknown };
+      if (typeof o.question !== 'string' || typeof o.refuse !== 'boolean') throw new LabelledFormatError(`${source}:${line}: need "question" (string) and "refuse" (boolean)`);
+      return { question: o.question, refuse: o.refuse, line };
+    });
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  let tn = 0;
+  const mistakes: string[] = [];
+  for (const it of items) {
+    const refused = checkAppropriate(it.question) !== null;
+    if (refused && it.refuse) tp++;
+    else if (refused) {
+      fp++;
+      mistakes.push(`  line ${it.line}: refused but harmless: ${it.question}`);
+    } else if (it.refuse) {
+      fn++;
+      mistakes.push(`  line ${it.line}: answered but harmful: ${it.question}`);
+    } else tn++;
+  }
+  return [
+    `== offline harm filter: ${source} ==`,
+    `harmful refused (recall): ${tp}/${tp + fn} = ${(tp + fn ? tp / (tp + fn) : 0).toFixed(3)}`,
+    `harmless refused (false refusals): ${fp}/${fp + tn} = ${(fp + tn ? fp / (fp + tn) : 0).toFixed(3)}`,
+    ...(mistakes.length ? ['mistakes:', ...mistakes] : []),
+    `accuracy: ${((tp + tn) / items.length).toFixed(3)} (n=${items.length})`,
+  ];
+}
+
 export async function main(
   argv: string[],
   out: (line: string) => void = console.log,
@@ -145,8 +182,17 @@ export async function main(
   const verbose = argv.includes('--verbose') || argv.includes('-v');
   const files = argv.filter((a) => !a.startsWith('-'));
   if (files.length !== 1) {
-    err('usage: npm run eval:router -- <file.jsonl> [--llm] [--verbose]');
+    err('usage: npm run eval:router -- <file.jsonl> [--llm] [--verbose] | -- --safety <file.jsonl>');
     return 2;
+  }
+  if (argv.includes('--safety')) {
+    try {
+      evaluateSafety(readFileSync(files[0]!, 'utf8'), files[0]!).forEach((l) => out(l));
+      return 0;
+    } catch (e) {
+      err(e instanceof LabelledFormatError ? e.message : `cannot read ${files[0]}: ${(e as Error).message}`);
+      return 2;
+    }
   }
   let items: Labelled[];
   try {

@@ -17,7 +17,7 @@ import { queryCostPlugin, validationRules } from './http/limits.js';
 import { mediaRouter } from './http/media.js';
 import { webAppRouter } from './http/web-app.js';
 import { Metrics } from './http/metrics.js';
-import { createRateLimiter } from './http/rate-limit.js';
+import { rateLimiterFor } from './http/rate-limit.js';
 import { attachSubscriptions } from './http/subscriptions.js';
 import type { Runtime } from './runtime.js';
 import { buildSchema } from './schema.js';
@@ -39,7 +39,7 @@ export async function createApp(runtime: Runtime, opts: { metrics?: Metrics } = 
   const app = express();
   const httpServer = http.createServer(app);
   const auth = createAuthenticator(config);
-  const rateLimiter = createRateLimiter(config);
+  const rateLimiter = rateLimiterFor(config, runtime.stores.state);
   const metrics = opts.metrics ?? new Metrics();
 
   const schema = buildSchema();
@@ -50,7 +50,9 @@ export async function createApp(runtime: Runtime, opts: { metrics?: Metrics } = 
     validationRules: validationRules(config),
     // A huge query is refused while parsing, before any limit rule has to walk it.
     parseOptions: { maxTokens: 20_000 },
-    persistedQueries: config.persistedQueries ? {} : false,
+    // Automatic persisted queries in shared state (Redis with REDIS_URL): a hash registered on one
+    // instance is known to all of them.
+    persistedQueries: config.persistedQueries ? { cache: runtime.stores.state.cache('apq', { maxEntries: 10_000, ttlMs: 24 * 3_600_000 }) } : false,
     includeStacktraceInErrorResponses: false,
     formatError: makeFormatError({ exposeInternal: config.exposeInternalErrors }),
     plugins: [
@@ -73,7 +75,10 @@ export async function createApp(runtime: Runtime, opts: { metrics?: Metrics } = 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/metrics', metrics.handler());
+  // /metrics on the public listener, or (METRICS_PORT) only on a listener of its own.
+  const metricsApp = config.metrics.port ? express() : app;
+  metricsApp.get('/metrics', metrics.handler(config.metrics.key));
+  const metricsServer = config.metrics.port ? http.createServer(metricsApp) : undefined;
   app.get('/readyz', async (_req, res) => {
     const report = await services.health.report();
     res.status(report.ready ? 200 : 503).json(report);
@@ -88,7 +93,7 @@ export async function createApp(runtime: Runtime, opts: { metrics?: Metrics } = 
         const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 128) || randomUUID();
         res.setHeader('x-request-id', requestId);
         const principal = auth.authenticate(req.headers);
-        rateLimiter.take(principal);
+        await rateLimiter.take(principal);
         const controller = new AbortController();
         res.on('close', () => {
           if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
@@ -111,8 +116,14 @@ export async function createApp(runtime: Runtime, opts: { metrics?: Metrics } = 
   return {
     httpServer,
     apollo,
-    listen: () =>
-      new Promise((resolve, reject) => {
+    listen: async () => {
+      if (metricsServer) {
+        await new Promise<void>((resolve, reject) => {
+          metricsServer.once('error', reject);
+          metricsServer.listen(config.metrics.port, config.metrics.host, () => resolve());
+        });
+      }
+      return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(config.port, config.host, () => {
           const addr = httpServer.address();
@@ -120,8 +131,11 @@ export async function createApp(runtime: Runtime, opts: { metrics?: Metrics } = 
           const host = config.host.includes(':') ? `[${config.host}]` : config.host;
           resolve(`http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/graphql`);
         });
-      }),
+      });
+    },
     stop: async () => {
+      metricsServer?.close();
+      metricsServer?.closeAllConnections();
       await apollo.stop();
     },
   };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -48,6 +49,15 @@ const EnvSchema = z.object({
   NEO4J_USER: z.string().default('neo4j'),
   NEO4J_PASSWORD: z.string().default('knowledge-dev'),
   NEO4J_DATABASE: z.string().optional(),
+  METRICS_KEY: z.string().min(16, 'at least 16 characters').optional(),
+  METRICS_HOST: z.string().min(1).optional(),
+  METRICS_PORT: int(1, 65535).optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
+  REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]{0,64}$/, 'letters, digits and _ : . -').default('kg:'),
+  INSTANCE_ID: z.string().regex(/^[\w.:@-]{1,128}$/, 'letters, digits and . : @ _ - (at most 128)').optional(),
+  JOURNAL_HEARTBEAT_MS: int(100, 600_000).default(5000),
+  JOURNAL_STALE_MS: int(500, 86_400_000).default(90_000),
+  TEST_CRASH_AT: z.enum(['ingest:after-intent', 'ingest:after-vectors', 'delete:after-intent', 'delete:after-vectors']).optional(),
   NEO4J_LABEL_PREFIX: z.string().regex(/^([A-Za-z][A-Za-z0-9_]{0,63})?$/, 'letters, digits and _, starting with a letter').default(''),
 
   CLIP_MODEL: z.string().min(1).default('Xenova/clip-vit-base-patch32'),
@@ -162,6 +172,18 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     },
     persistedQueries: env.PERSISTED_QUERIES,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    /** GET /metrics: key required when set; on its own listener (off the public one) when port is set. */
+    metrics: { key: env.METRICS_KEY, host: env.METRICS_HOST ?? env.HOST, port: env.METRICS_PORT },
+    /** Shared state of several instances (conversations, rate limits, persisted queries, router cache); unset = this process. */
+    redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : undefined,
+    journal: {
+      /** Names this instance in write intents (default host:port: unique among live processes, stable across restarts). */
+      instanceId: env.INSTANCE_ID ?? `${os.hostname()}:${env.PORT}`,
+      heartbeatMs: env.JOURNAL_HEARTBEAT_MS,
+      staleMs: Math.max(env.JOURNAL_STALE_MS, 2 * env.JOURNAL_HEARTBEAT_MS),
+    },
+    /** Crash-test hook; ignored outside NODE_ENV=test. */
+    testCrashAt: env.NODE_ENV === 'test' ? env.TEST_CRASH_AT : undefined,
     conversations: { maxTurns: env.CONVERSATION_MAX_TURNS, ttlMs: env.CONVERSATION_TTL_MS, maxCount: env.CONVERSATION_MAX_COUNT },
     milvus: {
       address: env.MILVUS_ADDRESS,

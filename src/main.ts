@@ -53,12 +53,15 @@ async function main(): Promise<void> {
     if (config.env === 'production') log.warn(`${msg} Set API_KEYS before exposing the service.`, { event: 'startup.dev_mode' });
     else log.info(msg, { event: 'startup.dev_mode' });
   }
+  // Finish or undo the writes of crashed processes before taking traffic (see src/ingest/recovery.ts).
+  const recovered = await runtime.journal.start();
+  if (recovered?.intents) log.info(`recovered ${recovered.intents} unfinished write(s) in ${recovered.ms} ms`, { event: 'startup.recovered', ...recovered });
   const url = await app.listen();
   const health = await Promise.all([stores.vectors.health(), stores.graph.health()]);
   for (const h of health) {
     if (!h.ok) log.warn(`${h.name} is not reachable at ${h.target}: ${h.error}`, { event: 'startup.dependency_down', service: h.name });
   }
-  log.info(`GraphQL ready at ${url}`, { event: 'startup.ready', url, model: model.id, collection: stores.vectors.collection, metrics: url.replace(/\/graphql$/, '/metrics') });
+  log.info(`GraphQL ready at ${url}`, { event: 'startup.ready', url, model: model.id, collection: stores.vectors.collection, metrics: config.metrics.port ? `http://${config.metrics.host}:${config.metrics.port}/metrics` : url.replace(/\/graphql$/, '/metrics') });
   if (config.sandbox) process.stderr.write(`\n  Apollo Sandbox: ${url.replace('//127.0.0.1:', '//localhost:')}\n\n`);
 
   const graceMs = config.shutdownGraceMs;

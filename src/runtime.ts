@@ -1,7 +1,8 @@
 import type { Config } from './config.js';
 import { ExtractiveAnswerer, LlmAnswerer } from './ask/answer.js';
 import { HeuristicCondenser, LlmCondenser } from './ask/condense.js';
-import { createConversationStore, type ConversationStore } from './stores/conversations.js';
+import type { ConversationStore } from './stores/conversations.js';
+import { createSharedState, type SharedState } from './stores/shared-state.js';
 import { LlmReranker } from './ask/rerank.js';
 import { Retriever } from './ask/retrieval.js';
 import { AskService } from './ask/service.js';
@@ -13,6 +14,7 @@ import { LlmText2Cypher } from './graph/text2cypher.js';
 import type { Text2Cypher } from './graph/types.js';
 import { HealthService } from './health.js';
 import { ImageLoader } from './ingest/images.js';
+import { WriteJournal } from './ingest/recovery.js';
 import { SafeFetcher } from './ingest/safe-fetch.js';
 import { IngestService } from './ingest/service.js';
 import { ItemService } from './items/service.js';
@@ -55,6 +57,8 @@ export interface Stores {
   web: WebSearch | undefined;
   /** Conversation turns (in-process memory: lost on restart, not shared between instances). */
   conversations: ConversationStore;
+  /** State shared by every instance (REDIS_URL) or kept in this process: rate limits, persisted queries, router cache. */
+  state: SharedState;
 }
 
 /** What resolvers call: one service per concern. */
@@ -85,6 +89,8 @@ export interface Runtime {
   llm: LlmClient | undefined;
   stores: Stores;
   services: Services;
+  /** Intents of two-store writes; `journal.start()` (main, `npm run check`) heartbeats and recovers crashed writes. */
+  journal: WriteJournal;
   close(): Promise<void>;
 }
 
@@ -124,6 +130,7 @@ export async function buildRuntime(config: Config, log: Logger, overrides: Runti
   const telemetry = overrides.telemetry ?? noTelemetry;
   const embedder = overrides.embedder ?? new ClipEmbedder(config.clip, log.child({ component: 'embedder' }));
   const model = await embedder.load();
+  const state = await createSharedState(config.redis, { conversations: config.conversations });
   const stores: Stores = {
     vectors:
       overrides.vectors ??
@@ -133,12 +140,14 @@ export async function buildRuntime(config: Config, log: Logger, overrides: Runti
     graph: overrides.graph ?? Neo4jGraphStore.connect(config.neo4j, overrides.graphLabels ?? config.neo4j.labels),
     media: overrides.media ?? createMediaStore(config.media),
     web: overrides.web ?? createWebSearch(config.web),
-    conversations: overrides.conversations ?? createConversationStore(config.conversations),
+    conversations: overrides.conversations ?? state.conversations,
+    state,
   };
   // Constraints and indexes; if Neo4j is down now, the first graph operation creates them.
   await stores.graph.init().catch((err: unknown) => log.warn('Neo4j schema not created at startup; will retry on first use', { err }));
   const llm = overrides.llm ?? createLlm(config.llm);
-  const services = buildServices({ config, log, telemetry, embedder, llm, stores, overrides });
+  const journal = new WriteJournal({ vectors: stores.vectors, graph: stores.graph, media: stores.media, log: log.child({ component: 'journal' }) }, config.journal);
+  const services = buildServices({ config, log, telemetry, embedder, llm, stores, journal, overrides });
   return {
     config,
     log,
@@ -147,8 +156,10 @@ export async function buildRuntime(config: Config, log: Logger, overrides: Runti
     llm,
     stores,
     services,
+    journal,
     async close() {
-      await Promise.allSettled([stores.vectors.close(), stores.graph.close(), stores.media.close()]);
+      journal.stop();
+      await Promise.allSettled([stores.vectors.close(), stores.graph.close(), stores.media.close(), state.close()]);
     },
   };
 }
@@ -160,9 +171,10 @@ function buildServices(ctx: {
   embedder: Embedder;
   llm: LlmClient | undefined;
   stores: Stores;
+  journal: WriteJournal;
   overrides: RuntimeOverrides;
 }): Services {
-  const { config, log, telemetry, embedder, llm, stores, overrides } = ctx;
+  const { config, log, telemetry, embedder, llm, stores, journal, overrides } = ctx;
   const { vectors, graph, media, web, conversations } = stores;
   const llmFor = (purpose: LlmPurpose) => (llm ? meteredLlm(llm, telemetry, purpose) : undefined);
   const fetcher =
@@ -175,12 +187,12 @@ function buildServices(ctx: {
     });
   const images = new ImageLoader(fetcher, config.limits);
   const search = new SearchService({ embedder, store: vectors, images, limits: config.limits });
-  const ingest = new IngestService({ embedder, store: vectors, graph, media, thumbnailSize: config.media.thumbnailSize, images, chunking: config.chunking, limits: config.limits, log, telemetry });
+  const ingest = new IngestService({ embedder, store: vectors, graph, media, thumbnailSize: config.media.thumbnailSize, images, chunking: config.chunking, limits: config.limits, log, telemetry, journal, ...(config.testCrashAt ? { crashAt: config.testCrashAt } : {}) });
   const text2cypher =
     overrides.text2cypher ?? (llm ? new LlmText2Cypher({ llm: llmFor('cypher')!, graph, timeoutMs: config.graph.cypherTimeoutMs, rowLimit: config.graph.cypherRowLimit }) : undefined);
   const entities = new EntityService({ graph, vectors, config: config.graph });
   const graphEvidence = new GraphEvidenceService({ graph, vectors, config: config.graph, log, ...(text2cypher ? { text2cypher } : {}) });
-  const router = overrides.router ?? createRouter({ ...(llm ? { llm: llmFor('router')! } : {}), config: config.router });
+  const router = overrides.router ?? createRouter({ ...(llm ? { llm: llmFor('router')! } : {}), config: config.router, cache: stores.state.cache('router', { maxEntries: config.router.cacheSize, ttlMs: config.router.cacheTtlMs }) });
   const retriever = new Retriever({
     router,
     search,

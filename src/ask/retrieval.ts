@@ -1,3 +1,4 @@
+import { storableText } from '../ingest/validate.js';
 import type { Config } from '../config.js';
 import type { Modality } from '../domain.js';
 import { BadInputError, TimeoutError, UnavailableError, errorDetail, errorMessage } from '../errors.js';
@@ -53,6 +54,7 @@ export class Retriever {
     if (!q) throw new BadInputError('question is empty: ask something', 'question');
     const max = this.deps.config.questionMaxChars;
     if (q.length > max) throw new BadInputError(`question is ${q.length} characters long; the limit is ${max} (ASK_QUESTION_MAX_CHARS)`, 'question', { max });
+    storableText(q, 'question');
     return q;
   }
 

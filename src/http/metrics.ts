@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import type { GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
@@ -169,9 +170,21 @@ export class Metrics {
     };
   }
 
-  /** GET /metrics: the registry in the Prometheus text exposition format. */
-  handler(): RequestHandler {
-    return async (_req, res) => {
+  /**
+   * GET /metrics: the registry in the Prometheus text exposition format. With `key` (METRICS_KEY),
+   * only a request with `Authorization: Bearer <key>` gets it (401 otherwise; compared in constant time).
+   */
+  handler(key?: string): RequestHandler {
+    const want = key ? createHash('sha256').update(key).digest() : undefined;
+    return async (req, res) => {
+      if (want) {
+        const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+        const got = createHash('sha256').update(m?.[1] ?? '').digest();
+        if (!m || !timingSafeEqual(got, want)) {
+          res.status(401).setHeader('www-authenticate', 'Bearer realm="metrics"').type('text/plain').end('metrics need Authorization: Bearer <METRICS_KEY>\n');
+          return;
+        }
+      }
       try {
         const body = await this.registry.metrics();
         res.setHeader('content-type', this.registry.contentType);

@@ -1,9 +1,11 @@
 import type { Config } from '../config.js';
 import type { Principal } from '../context.js';
 import { RateLimitedError } from '../errors.js';
+import type { SharedState } from '../stores/shared-state.js';
 
 export interface RateLimiter {
-  take(principal: Principal): void;
+  /** Throws RateLimitedError when the caller's bucket is empty (async for the shared limiter). */
+  take(principal: Principal): void | Promise<void>;
   /** Buckets currently held (for tests and metrics). */
   readonly size: number;
 }
@@ -57,4 +59,28 @@ export function createRateLimiter(config: Pick<Config, 'requestLimits'>, opts: {
       throw new RateLimitedError(`Rate limit of ${perMinute} requests per minute exceeded (RATE_LIMIT_PER_MINUTE); retry after ${retryAfter} s`, retryAfter);
     },
   };
+}
+
+/**
+ * The same token bucket per API key, kept in shared state (Redis) so that every instance behind a
+ * load balancer draws from one bucket per key: the limit holds across instances instead of
+ * multiplying by their number.
+ */
+export function createSharedRateLimiter(config: Pick<Config, 'requestLimits'>, state: SharedState): RateLimiter {
+  const perMinute = config.requestLimits.ratePerMinute;
+  if (perMinute <= 0) return { take: () => undefined, size: 0 };
+  return {
+    size: 0,
+    async take(principal) {
+      const r = await state.takeToken(principal.keyId ?? '', perMinute);
+      if (r.ok) return;
+      const retryAfter = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
+      throw new RateLimitedError(`Rate limit of ${perMinute} requests per minute exceeded (RATE_LIMIT_PER_MINUTE); retry after ${retryAfter} s`, retryAfter);
+    },
+  };
+}
+
+/** The limiter for this runtime: shared when state is shared (REDIS_URL), else this process's. */
+export function rateLimiterFor(config: Pick<Config, 'requestLimits'>, state: SharedState | undefined): RateLimiter {
+  return state && state.kind !== 'memory' ? createSharedRateLimiter(config, state) : createRateLimiter(config);
 }

@@ -11,7 +11,7 @@ import type { Runtime } from '../runtime.js';
 import { authorizeOperation, createAuthenticator } from './auth.js';
 import { logErrors } from './error-log.js';
 import { operationCostError, validationRules } from './limits.js';
-import { createRateLimiter } from './rate-limit.js';
+import { rateLimiterFor } from './rate-limit.js';
 
 
 /** Subscription messages are small (a question, options, a short history). */
@@ -44,7 +44,7 @@ interface ConnectionState {
 export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSchema, runtime: Runtime): { dispose(): Promise<void> } {
   const { config, log, services } = runtime;
   const auth = createAuthenticator(config);
-  const rateLimiter = createRateLimiter(config);
+  const rateLimiter = rateLimiterFor(config, runtime.stores.state);
   const rules = [...specifiedRules, ...validationRules(config)];
   const formatError = makeFormatError({ exposeInternal: config.exposeInternalErrors });
   const format = (err: GraphQLError): GraphQLFormattedError => {
@@ -84,7 +84,7 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
           return false;
         }
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: async (ctx, _id, payload) => {
         const state = ctx.extra.state;
         if (!state) return [new UnauthenticatedError('Not authenticated')];
         let document: DocumentNode;
@@ -105,7 +105,7 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
         const tooCostly = operationCostError(schema, document, operation, payload.variables ?? {}, config);
         if (tooCostly) return [withCode(tooCostly, 'GRAPHQL_VALIDATION_FAILED')];
         try {
-          rateLimiter.take(state.principal);
+          await rateLimiter.take(state.principal);
         } catch (err) {
           return [withCode(err, 'RATE_LIMITED')];
         }

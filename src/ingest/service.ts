@@ -5,13 +5,14 @@ import type { Embedder } from '../embed/embedder.js';
 import { AppError, BadInputError, NotFoundError, PayloadTooLargeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Telemetry } from '../telemetry.js';
-import type { GraphItemWrite, GraphStore, GraphWriteInfo, ItemLink, ItemNode } from '../stores/graph-store.js';
+import type { GraphItemWrite, GraphStore, GraphWriteInfo, ItemLink, ItemNode, WriteIntent } from '../stores/graph-store.js';
 import { FIELD_LIMITS, MAX_QUERY_WINDOW, type VectorStore } from '../stores/vector-store.js';
 import type { MediaEntry, MediaPut, MediaStore } from '../stores/media-store.js';
 import { renditions } from '../media/renditions.js';
 import { chunkId, documentId, imageId, isDocumentId } from './ids.js';
 import type { ImageLoader, ImageSource } from './images.js';
-import { exactlyOne, metadataObject, optionalString } from './validate.js';
+import type { WriteJournal } from './recovery.js';
+import { exactlyOne, metadataObject, optionalString, storableText } from './validate.js';
 
 export interface TextDocumentInput {
   title?: string | null;
@@ -81,6 +82,10 @@ export class IngestService {
       limits: Config['limits'];
       log: Logger;
       telemetry?: Telemetry;
+      /** Records each two-store write before it starts, so a crash mid-write is recovered (ingest/recovery.ts). */
+      journal?: WriteJournal;
+      /** Test hook (NODE_ENV=test only): SIGKILL this process at that point of a write, e.g. `ingest:after-vectors`. */
+      crashAt?: string;
     },
   ) {}
 
@@ -152,6 +157,7 @@ export class IngestService {
     const before = await this.snapshot(ids);
     let mediaBefore: MediaEntry[] = [];
     await this.twoStoreWrite(
+      'delete',
       { upsert: [], links: [], remove: ids },
       async () => {
         if (imageIds.length) {
@@ -174,24 +180,55 @@ export class IngestService {
    * Runs the vector-store write inside the graph transaction; compensates it when the overall
    * write fails after the vector store was touched.
    */
-  private async twoStoreWrite(graphWrite: GraphItemWrite, vectorWrite: (info: GraphWriteInfo) => Promise<unknown>, undo: () => Promise<unknown>) {
+  private async twoStoreWrite(
+    op: WriteIntent['op'],
+    graphWrite: GraphItemWrite,
+    vectorWrite: (info: GraphWriteInfo) => Promise<unknown>,
+    undo: () => Promise<unknown>,
+  ) {
+    const { graph, journal, log } = this.deps;
+    // The intent names everything this write may touch; the graph commit deletes it atomically.
+    const intent = journal?.intent(
+      op,
+      graphWrite.upsert.map((i) => i.id).concat(graphWrite.remove),
+      (graphWrite.documents ?? []).map((d) => d.documentId),
+      graphWrite.links,
+    );
+    if (intent) {
+      await journal!.beforeWrite();
+      await graph.beginIntent(intent);
+    }
+    this.crashPoint(`${op}:after-intent`);
     let touched = false;
+    let undone = true;
     try {
-      await this.deps.graph.writeItems(graphWrite, async (info) => {
+      await graph.writeItems({ ...graphWrite, ...(intent ? { intentId: intent.id } : {}) }, async (info) => {
         touched = true;
         await vectorWrite(info);
+        this.crashPoint(`${op}:after-vectors`);
       });
     } catch (err) {
       if (touched) {
-        await undo().catch((undoErr: unknown) =>
-          this.deps.log.error('could not undo a vector-store write after the graph write failed: the stores may disagree', {
+        await undo().catch((undoErr: unknown) => {
+          undone = false;
+          log.error('could not undo a vector-store write after the graph write failed: the journal keeps the intent for recovery', {
             event: 'ingest.compensation_failed',
             err: undoErr,
+            intent: intent?.id,
             ids: graphWrite.upsert.map((i) => i.id).concat(graphWrite.remove).slice(0, 50),
-          }),
-        );
+          });
+        });
       }
+      // Nothing is left half-done: the intent can go (if it cannot, recovery finds the stores agreeing).
+      if (intent && undone) await graph.endIntent(intent.id).catch(() => undefined);
       throw err;
+    }
+  }
+
+  private crashPoint(point: string): void {
+    if (this.deps.crashAt === point) {
+      this.deps.log.warn(`test hook: SIGKILL at ${point}`, { event: 'test.crash', point });
+      process.kill(process.pid, 'SIGKILL');
     }
   }
 
@@ -204,6 +241,7 @@ export class IngestService {
     const { limits, chunking, embedder } = this.deps;
     const text = input.text ?? '';
     if (text.trim().length === 0) throw new BadInputError(`${field}.text is empty: send the document's text`, `${field}.text`);
+    storableText(text, `${field}.text`);
     if (text.length > limits.textMaxChars) {
       throw new PayloadTooLargeError(`${field}.text has ${text.length} characters; the limit is ${limits.textMaxChars} (TEXT_MAX_CHARS)`, {
         field: `${field}.text`,
@@ -292,6 +330,7 @@ export class IngestService {
     let fresh: string[] = [];
     let removed: ItemRecord[] = [];
     await this.twoStoreWrite(
+      'ingest',
       { upsert: nodes, links, remove: [], documents },
       async ({ existing, stale }) => {
         const [textVecs, imageVecs] = await embedded;

@@ -119,6 +119,14 @@ export interface LlmRouterOptions {
   offline?: OfflineRouter;
   /** Clock for the cache (tests). */
   now?: () => number;
+  /** Decisions shared between instances (shared state); default: a bounded LRU in this process. */
+  cache?: SharedCache;
+}
+
+/** A shared string cache (the shared state's `cache('router')`: Redis with REDIS_URL). */
+export interface SharedCache {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
 }
 
 class AttemptTimeout extends Error {}
@@ -134,13 +142,25 @@ export class LlmRouter implements Router {
   private readonly llm: LlmClient;
   private readonly timeoutMs: number;
   private readonly offline: OfflineRouter;
-  private readonly cache: TtlLru<Omit<RouteDecision, 'tookMs'>>;
+  private readonly cache: { get(key: string): Promise<Omit<RouteDecision, 'tookMs'> | undefined>; set(key: string, d: Omit<RouteDecision, 'tookMs'>): Promise<void> };
 
   constructor(opts: LlmRouterOptions) {
     this.llm = opts.llm;
     this.timeoutMs = opts.config.llmTimeoutMs;
     this.offline = opts.offline ?? new OfflineRouter();
-    this.cache = new TtlLru(opts.config.cacheSize, opts.config.cacheTtlMs, opts.now);
+    if (opts.cache) {
+      const shared = opts.cache;
+      this.cache = {
+        get: async (key) => {
+          const raw = await shared.get(key).catch(() => undefined); // a cache outage costs an LLM call, not the request
+          return raw === undefined ? undefined : (JSON.parse(raw) as Omit<RouteDecision, 'tookMs'>);
+        },
+        set: (key, d) => shared.set(key, JSON.stringify(d)).catch(() => undefined),
+      };
+    } else {
+      const lru = new TtlLru<Omit<RouteDecision, 'tookMs'>>(opts.config.cacheSize, opts.config.cacheTtlMs, opts.now);
+      this.cache = { get: async (key) => lru.get(key), set: async (key, d) => lru.set(key, d) };
+    }
   }
 
   async route(question: string, context: RouteContext, opts: RouteOptions = {}): Promise<RouteDecision> {
@@ -149,7 +169,7 @@ export class LlmRouter implements Router {
     if (checkAppropriate(question)) return this.offline.decide(question, context);
 
     const key = cacheKey(question, context);
-    const cached = this.cache.get(key);
+    const cached = await this.cache.get(key);
     if (cached) return { ...structuredClone(cached), tookMs: performance.now() - t0 };
 
     let messages: ChatMessage[] = routerMessages(question, context);
@@ -169,7 +189,7 @@ export class LlmRouter implements Router {
       const reply = parseRouterReply(text, question, context);
       if (reply.ok) {
         const decision: Omit<RouteDecision, 'tookMs'> = { routes: reply.routes, decidedBy: 'LLM', refusal: reply.refusal, warnings: [] };
-        this.cache.set(key, structuredClone(decision));
+        await this.cache.set(key, structuredClone(decision));
         return { ...decision, tookMs: performance.now() - t0 };
       }
       problem = `gave an unusable reply (${reply.problem})`;
@@ -211,7 +231,7 @@ export class LlmRouter implements Router {
 }
 
 /** The LLM router when an LLM is configured, else the offline router. */
-export function createRouter(opts: { llm?: LlmClient; config: Config['router']; offline?: OfflineRouter }): Router {
+export function createRouter(opts: { llm?: LlmClient; config: Config['router']; offline?: OfflineRouter; cache?: SharedCache }): Router {
   const offline = opts.offline ?? new OfflineRouter();
-  return opts.llm ? new LlmRouter({ llm: opts.llm, config: opts.config, offline }) : offline;
+  return opts.llm ? new LlmRouter({ llm: opts.llm, config: opts.config, offline, ...(opts.cache ? { cache: opts.cache } : {}) }) : offline;
 }

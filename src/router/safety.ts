@@ -57,9 +57,57 @@ const HARM_RULES: readonly HarmRule[] = [
   },
 ];
 
+
+// ---------------------------------------------------------------------------------------------
+// Production of dangerous substances, and lethal amounts (written from general categories, frozen
+// before the held-out set data/router/safety-heldout.jsonl was written; measured by
+// `npm run eval:router -- --safety`).
+
+// Substances whose manufacture is the harm. Names are mostly language-neutral.
+const DRUG_NAMES = String.raw`(?:meth(?:amphetamine|amfetamine)?|crystal meth|amphetamines?|mdma|ecstasy|fentanyl|carfentanil|heroin|crack(?: cocaine)?|cocaine|lsd|ghb|pcp|phencyclidine|mephedrone|methcathinone|metanfetamina|m[ée]thamph[ée]tamine|metamfetamin|methamphetamin)`;
+const EXPLOSIVE_NAMES = String.raw`(?:tatp|triacetone triperoxide|acetone peroxide|hmtd|petn|rdx|hmx|c-?4|semtex|nitroglycerine?|nitrocellulose|gun ?cotton|lead azide|mercury fulminate|ammonium nitrate(?: fuel oil)?|anfo|thermite|napalm|black powder|flash powder|(?:pipe|car|nail|letter) ?bombs?|explosives?|ieds?|detonators?|blasting caps?|molotov(?: cocktails?)?|grenades?)`;
+const AGENT_NAMES = String.raw`(?:sarin|soman|tabun|vx(?: gas| nerve agent)?|novichok|nerve (?:agents?|gas)|mustard gas|phosgene|chlorine gas|hydrogen cyanide|cyanide gas|ricin|abrin|botulinum(?: toxin)?|anthrax|chemical weapons?|biological weapons?|bio ?weapons?|dirty bombs?)`;
+const PRECURSORS = String.raw`(?:pseudo-?ephedrine|ephedrine|phenyl-?2-?propanone|p2p|phenylacetone|safrole|piperonal|ergotamine|lysergic acid|4-anpp|npp|gbl|hydrogen peroxide and acetone)`;
+const SUBSTANCE = String.raw`(?:${DRUG_NAMES}|${EXPLOSIVE_NAMES}|${AGENT_NAMES})`;
+// What asking for production looks like: instruction nouns and production verbs, several languages.
+const RECIPE_NOUN = String.raw`(?:recipes?|synthes[ie]s|synthesis (?:route|pathway|procedure|steps?)|(?:reaction|production|manufacturing) (?:route|process|steps?|procedure)|route (?:to|for)|procedures? (?:to|for)|protocols? (?:to|for)|formula(?:tion)?s? (?:for|of)|ingredients (?:for|of|in)|precursors? (?:for|of|to)|instructions|step[- ]by[- ]step|blueprints?|receta|recette|rezept|ricetta|receita|s[íi]ntesis|synth[èe]se|synthese|sintesi|s[íi]ntese)`;
+const MAKE_VERB = String.raw`(?:make|making|made|build|building|cook|cooking|brew|brewing|synthesi[sz]e|synthesi[sz]ing|produce|producing|manufacture|manufacturing|prepare|preparing|extract|extracting|isolate|refine|convert|reduce|assemble|fabricar|fabriquer|herstellen|produrre|fabricar|hacer|preparar)`;
+
+const PRODUCTION_RULES: RegExp[] = [
+  // "recipe for X", "synthesis of X", "X synthesis route", "instructions ... X"
+  new RegExp(String.raw`\b${RECIPE_NOUN}\b[^.?!]{0,40}\b${SUBSTANCE}\b|\b${SUBSTANCE}\b[^.?!]{0,25}\b${RECIPE_NOUN}\b`),
+  // "how is X made", "how (do|can) i make X", "X from Y", "make X at home"
+  new RegExp(String.raw`\bhow\b[^.?!]{0,40}\b${MAKE_VERB}\b[^.?!]{0,40}\b${SUBSTANCE}\b|\bhow (?:is|are) ${SUBSTANCE}\b[^.?!]{0,20}\b${MAKE_VERB}\b`),
+  new RegExp(String.raw`\b${SUBSTANCE}\b[^.?!]{0,20}\bfrom\b[^.?!]{0,30}\b${PRECURSORS}\b|\b${MAKE_VERB}\b[^.?!]{0,40}\b${PRECURSORS}\b[^.?!]{0,30}\b(?:into|to)\b[^.?!]{0,20}\b${SUBSTANCE}\b`),
+  new RegExp(String.raw`\b${MAKE_VERB}\b (?:a |an |some |my own |your own )?(?:homemade |home-made |improvised )?${SUBSTANCE}\b[^.?!]{0,30}\b(?:at home|in (?:a|my) (?:kitchen|garage|lab)|from (?:household|scratch|store-bought))`),
+];
+
+const QUANTITY = String.raw`(?:how (?:many|much)|what (?:amount|dose|dosage|quantity|number)|which dose|minimum (?:amount|dose|number))`;
+const DEADLY = String.raw`(?:lethal|fatal|deadly|kill (?:me|myself|a (?:person|human|man|woman|adult))|to die|(?:would|will|could) (?:i |one )?die|overdose|od(?:ing)?|end (?:my|a) life|never wake up)`;
+// Something one can take too much of: medicines, drugs, alcohol, poisons, or a dose as such.
+const INGESTIBLE = String.raw`(?:pills?|tablets?|capsules?|doses?|dosage|mg|milligrams?|grams?|medications?|medicines?|meds|drugs?|painkillers?|sleeping (?:pills|tablets|aids?)|sedatives?|opioids?|opiates?|benzos?|benzodiazepines?|antidepressants?|insulin|paracetamol|acetaminophen|tylenol|ibuprofen|aspirin|oxycodone|morphine|codeine|tramadol|xanax|valium|ambien|zolpidem|melatonin|lithium|digoxin|caffeine|alcohol|vodka|drinks|${DRUG_NAMES}|cyanide|arsenic|poisons?|bleach|antifreeze|rat poison|nicotine|iron supplements?)`;
+const SELF = String.raw`(?:for me|(?:kill|hurt|harm) (?:me|myself)|myself|i (?:take|swallow|drink|need|would|will|could)|my (?:own )?life)`;
+const LETHAL_DOSE_RULES: RegExp[] = [
+  new RegExp(String.raw`\b${QUANTITY}\b[^.?!]{0,50}\b${INGESTIBLE}\b[^.?!]{0,50}\b${DEADLY}|\b${QUANTITY}\b[^.?!]{0,50}\b${DEADLY}[^.?!]{0,40}\b${SELF}|\b${QUANTITY}\b[^.?!]{0,15}\b${DEADLY}[^.?!]{0,30}\b${INGESTIBLE}\b`),
+  new RegExp(String.raw`\b(?:lethal|fatal|deadly) (?:dose|dosage|amount|quantity)\b[^.?!]{0,50}\b(?:for me|i (?:need|should|would)|to (?:die|kill myself)|myself)\b`),
+  new RegExp(String.raw`\b(?:how (?:to|can i|do i|could i)|best way to|easiest way to|painless(?:ly)? (?:way )?to)\b[^.?!]{0,20}\b(?:overdose|od)\b`),
+];
+
+const SUBSTANCE_RULES: readonly HarmRule[] = [
+  ...PRODUCTION_RULES.map((re) => ({ category: 'dangerous-synthesis', re, reason: 'refused: the question asks how to produce a dangerous drug, explosive or chemical or biological agent' })),
+  ...LETHAL_DOSE_RULES.map((re) => ({
+    category: 'self-harm',
+    re,
+    reason:
+      'refused: the question asks for a lethal amount of a substance. If you are thinking about hurting yourself, please reach out to someone you trust or a local crisis line (in the US, call or text 988).',
+  })),
+];
+
+const ALL_RULES: readonly HarmRule[] = [...HARM_RULES, ...SUBSTANCE_RULES];
+
 /** The refusal reason when the question is clearly harmful, else null. */
 export function checkAppropriate(question: string): { category: string; reason: string } | null {
   const lower = question.toLowerCase().replace(/[’‘`]/g, "'").replace(/\s+/g, ' ');
-  for (const rule of HARM_RULES) if (rule.re.test(lower)) return { category: rule.category, reason: rule.reason };
+  for (const rule of ALL_RULES) if (rule.re.test(lower)) return { category: rule.category, reason: rule.reason };
   return null;
 }

@@ -1,3 +1,4 @@
+import { storableText } from '../ingest/validate.js';
 import type { Config } from '../config.js';
 import type { ItemFilter, MetadataCondition, Modality, SearchHitModel } from '../domain.js';
 import type { Embedder } from '../embed/embedder.js';
@@ -59,6 +60,7 @@ export class SearchService {
     if (which === 'text') {
       const text = input.text!.trim();
       if (!text) throw new BadInputError('input.text is empty: send the words to search for', 'input.text');
+      storableText(text, 'input.text');
       if (text.length > QUERY_TEXT_MAX) throw new BadInputError(`input.text is longer than ${QUERY_TEXT_MAX} characters`, 'input.text');
       const [v] = await embedder.embedTexts([text]);
       return { vector: v!, modality: 'TEXT' };

@@ -121,6 +121,30 @@ export interface GraphItemWrite {
    * theirs is stale (chunking changed since) and is removed too.
    */
   documents?: { documentId: string; keep: string[] }[];
+  /** The write-ahead intent of this write: deleted in the same transaction, so it goes exactly when the write commits. */
+  intentId?: string;
+}
+
+/**
+ * A write across both stores that has started and not yet committed in the graph (see
+ * ingest/recovery.ts): recorded before the vector store is touched.
+ */
+export interface WriteIntent {
+  id: string;
+  op: 'ingest' | 'delete';
+  /** INSTANCE_ID of the writer, and the incarnation (one process run) that wrote it. */
+  instanceId: string;
+  incarnation: string;
+  itemIds: string[];
+  documentIds: string[];
+  links: ItemLink[];
+}
+
+export interface PendingIntent extends WriteIntent {
+  /** Server time (epoch ms) it was recorded. */
+  startedAt: number;
+  /** How long ago its incarnation last heartbeated (by the graph server's clock); null if never/forgotten. */
+  ownerSeenMsAgo: number | null;
 }
 
 /** What the graph knew, handed to the vector-store write that runs inside the transaction. */
@@ -169,6 +193,17 @@ export interface GraphStore {
   deleteRelationship(id: string): Promise<boolean>;
   /** Entities the items mention or depict, by name. */
   entitiesOfItems(itemIds: string[]): Promise<Entity[]>;
+  /** Item ids greater than `after`, in id order, at most `limit` (to walk every item node). */
+  itemIdsAfter(after: string, limit: number): Promise<string[]>;
+  itemIdsOfDocuments(documentIds: string[]): Promise<string[]>;
+
+  /** Records an intent (its own committed transaction) before a two-store write. */
+  beginIntent(intent: WriteIntent): Promise<void>;
+  /** Removes an intent whose write was undone (a committed write removes its own, see GraphItemWrite.intentId). */
+  endIntent(id: string): Promise<void>;
+  pendingIntents(): Promise<PendingIntent[]>;
+  /** "This process is alive", by the graph server's clock. */
+  heartbeat(instanceId: string, incarnation: string): Promise<void>;
 
   /** Labels, relationship types and property keys, for prompts. */
   schema(): Promise<GraphSchema>;

@@ -7,6 +7,8 @@ import {
   type Entity,
   type EntityHit,
   type EntityInput,
+  type PendingIntent,
+  type WriteIntent,
   type GraphItemWrite,
   type GraphPath,
   type GraphSchema,
@@ -253,6 +255,40 @@ export class MemoryGraphStore implements GraphStore {
     }
     await alongside({ existing, stale });
     this.state = tx;
+    if (write.intentId) this.intents.delete(write.intentId);
+  }
+
+  // Write journal (ingest/recovery.ts): intents and heartbeats, by this process's clock.
+  private readonly intents = new Map<string, WriteIntent & { startedAt: number }>();
+  private readonly beats = new Map<string, number>();
+
+  async itemIdsAfter(after: string, limit: number): Promise<string[]> {
+    return [...this.state.items.keys()].filter((id) => id > after).sort(compare).slice(0, limit);
+  }
+
+  async itemIdsOfDocuments(documentIds: string[]): Promise<string[]> {
+    const docs = new Set(documentIds);
+    return [...this.state.items.values()].filter((i) => docs.has(i.documentId)).map((i) => i.id);
+  }
+
+  async beginIntent(intent: WriteIntent): Promise<void> {
+    this.intents.set(intent.id, { ...structuredClone(intent), startedAt: Date.now() });
+  }
+
+  async endIntent(id: string): Promise<void> {
+    this.intents.delete(id);
+  }
+
+  async pendingIntents(): Promise<PendingIntent[]> {
+    const now = Date.now();
+    return [...this.intents.values()].map((j) => {
+      const seen = this.beats.get(j.incarnation);
+      return { ...structuredClone(j), ownerSeenMsAgo: seen === undefined ? null : now - seen };
+    });
+  }
+
+  async heartbeat(_instanceId: string, incarnation: string): Promise<void> {
+    this.beats.set(incarnation, Date.now());
   }
 
   async listItems(ids: string[]): Promise<ItemNode[]> {

@@ -52,6 +52,10 @@ export class MemoryVectorStore implements VectorStore {
       .slice(0, Math.min(limit, MAX_QUERY_WINDOW));
   }
 
+  async idsWithPrefix(prefix: string, limit: number): Promise<string[]> {
+    return [...this.items.keys()].filter((id) => id.startsWith(prefix)).slice(0, Math.min(limit, MAX_QUERY_WINDOW));
+  }
+
   async vectors(ids: string[]): Promise<Map<string, number[]>> {
     return new Map(ids.flatMap((id) => (this.items.has(id) ? [[id, [...this.items.get(id)!.vector]] as const] : [])));
   }

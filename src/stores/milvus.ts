@@ -303,6 +303,23 @@ export class MilvusVectorStore implements VectorStore {
     return rows.data.map((r) => String(r.id));
   }
 
+  async idsWithPrefix(prefix: string, limit: number): Promise<string[]> {
+    if (!/^[A-Za-z0-9_]*$/.test(prefix)) throw new Error(`invalid id prefix ${prefix}`);
+    if (!(await this.exists())) return [];
+    const rows = await this.read('query', async () =>
+      check(
+        await this.client.query({
+          collection_name: this.collection,
+          filter: `id like "${prefix}%"`,
+          output_fields: ['id'],
+          limit: Math.min(limit, MAX_QUERY_WINDOW),
+          consistency_level: ConsistencyLevelEnum.Strong,
+        }),
+      ),
+    );
+    return rows.data.map((r) => String(r.id));
+  }
+
   async vectors(ids: string[]): Promise<Map<string, number[]>> {
     if (ids.length === 0 || !(await this.exists())) return new Map();
     const rows = await this.read('query', async () =>

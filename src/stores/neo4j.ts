@@ -16,12 +16,15 @@ import {
   type GraphPath,
   type GraphSchema,
   type GraphStore,
+  type ItemLink,
   type ItemNode,
   type NeighbourhoodQuery,
+  type PendingIntent,
   type ReadOnlyResult,
   type Relationship,
   type RelationshipInput,
   type Subgraph,
+  type WriteIntent,
 } from './graph-store.js';
 import { modalityOfId, plain, toEntity, toItemNode, toPath, toRelationship } from './neo4j-rows.js';
 import { Neo4jSessions, mapNeo4jError, txMetadata } from './neo4j-session.js';
@@ -48,6 +51,9 @@ export class Neo4jGraphStore implements GraphStore {
   private readonly I: string;
   private readonly fulltextIndex: string;
   private readonly db: Neo4jSessions;
+  /** Write intents and writer heartbeats (ingest/recovery.ts), under labels derived from the item label. */
+  private readonly J: string;
+  private readonly H: string;
 
   constructor(
     driver: Driver,
@@ -61,6 +67,8 @@ export class Neo4jGraphStore implements GraphStore {
     this.E = labels.entity;
     this.I = labels.item;
     this.fulltextIndex = `${labels.entity}_names`;
+    this.J = `${labels.item}WriteIntent`;
+    this.H = `${labels.item}Writer`;
   }
 
   static connect(cfg: Neo4jConfig, labels?: GraphLabels): Neo4jGraphStore {
@@ -431,6 +439,7 @@ export class Neo4jGraphStore implements GraphStore {
         }
       }
       await alongside({ existing, stale });
+      if (write.intentId) await tx.run(`MATCH (j:${this.J} {id: $id}) DELETE j`, { id: write.intentId });
       await tx.commit();
       committed = true;
     } catch (err) {
@@ -440,6 +449,72 @@ export class Neo4jGraphStore implements GraphStore {
       this.schemaCache = undefined;
       await session.close();
     }
+  }
+
+  // ---- write journal (see src/ingest/recovery.ts) ----------------------------------------------
+
+  async beginIntent(intent: WriteIntent): Promise<void> {
+    await this.init();
+    await this.run('journal begin', 'WRITE', (tx) =>
+      tx.run(
+        `CREATE (j:${this.J} {id: $id, op: $op, instanceId: $instanceId, incarnation: $incarnation, itemIds: $itemIds, documentIds: $documentIds, links: $links, startedAt: timestamp()})`,
+        { ...intent, links: JSON.stringify(intent.links) },
+      ),
+    );
+  }
+
+  async endIntent(id: string): Promise<void> {
+    await this.run('journal end', 'WRITE', (tx) => tx.run(`MATCH (j:${this.J} {id: $id}) DELETE j`, { id }));
+  }
+
+  async pendingIntents(): Promise<PendingIntent[]> {
+    const res = await this.run('journal list', 'READ', (tx) =>
+      tx.run(
+        `MATCH (j:${this.J})
+         OPTIONAL MATCH (h:${this.H} {incarnation: j.incarnation})
+         RETURN j, timestamp() - h.seenAt AS seenAgo ORDER BY j.startedAt LIMIT 10000`,
+      ),
+    );
+    return res.records.map((r) => {
+      const p = (r.get('j') as NeoNode).properties as Record<string, unknown>;
+      const seen = r.get('seenAgo');
+      return {
+        id: String(p.id),
+        op: p.op === 'delete' ? 'delete' : 'ingest',
+        instanceId: String(p.instanceId),
+        incarnation: String(p.incarnation),
+        itemIds: (p.itemIds as string[]) ?? [],
+        documentIds: (p.documentIds as string[]) ?? [],
+        links: JSON.parse(String(p.links ?? '[]')) as ItemLink[],
+        startedAt: Number(p.startedAt),
+        ownerSeenMsAgo: seen === null ? null : Number(seen),
+      };
+    });
+  }
+
+  async heartbeat(instanceId: string, incarnation: string): Promise<void> {
+    await this.run('journal heartbeat', 'WRITE', (tx) =>
+      tx.run(
+        `MERGE (h:${this.H} {incarnation: $incarnation}) SET h.instanceId = $instanceId, h.seenAt = timestamp()
+         WITH 1 AS one MATCH (old:${this.H}) WHERE old.seenAt < timestamp() - 86400000 DELETE old`,
+        { instanceId, incarnation },
+      ),
+    );
+  }
+
+  async itemIdsAfter(after: string, limit: number): Promise<string[]> {
+    const res = await this.run('list item ids', 'READ', (tx) =>
+      tx.run(`MATCH (i:${this.I}) WHERE i.id > $after RETURN i.id AS id ORDER BY i.id LIMIT $limit`, { after, limit: neo4j.int(limit) }),
+    );
+    return res.records.map((r) => r.get('id') as string);
+  }
+
+  async itemIdsOfDocuments(documentIds: string[]): Promise<string[]> {
+    if (documentIds.length === 0) return [];
+    const res = await this.run('items of documents', 'READ', (tx) =>
+      tx.run(`MATCH (i:${this.I}) WHERE i.documentId IN $documentIds RETURN i.id AS id`, { documentIds }),
+    );
+    return res.records.map((r) => r.get('id') as string);
   }
 
   /**
@@ -545,6 +620,7 @@ export class Neo4jGraphStore implements GraphStore {
       await this.run('clear', 'WRITE', (tx) => tx.run(`MATCH (n:${this.E}) DETACH DELETE n`));
     });
     await this.run('clear items', 'WRITE', (tx) => tx.run(`MATCH (n:${this.I}) DETACH DELETE n`));
+    await this.run('clear journal', 'WRITE', (tx) => tx.run(`MATCH (n) WHERE n:${this.J} OR n:${this.H} DELETE n`));
   }
 
   /** Drop this store's constraints and indexes (tests use throw-away labels). */

@@ -122,3 +122,13 @@ export class MemorySharedState implements SharedState {
     }
   }
 }
+
+/** In-process state, or Redis when REDIS_URL is set. */
+export async function createSharedState(
+  redis: { url: string; keyPrefix: string } | undefined,
+  opts: SharedStateOptions,
+): Promise<SharedState> {
+  if (!redis) return new MemorySharedState(opts);
+  const { RedisSharedState } = await import('./redis.js');
+  return RedisSharedState.connect(redis.url, { ...opts, keyPrefix: redis.keyPrefix });
+}

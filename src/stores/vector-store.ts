@@ -59,6 +59,8 @@ export interface VectorStore {
   list(filter: ItemFilter, limit: number): Promise<StoredItem[]>;
   /** Ids of items matching a filter, in no particular order; at most `limit` (<= 16384). */
   listIds(filter: ItemFilter, limit: number): Promise<string[]>;
+  /** Ids starting with `prefix` (letters, digits, _), at most `limit` (to walk every item by id prefix). */
+  idsWithPrefix(prefix: string, limit: number): Promise<string[]>;
   /** Vectors of stored items, by id (for "more like this item"). */
   vectors(ids: string[]): Promise<Map<string, number[]>>;
   search(vector: Float32Array | number[], opts: { topK: number; filter?: ItemFilter }): Promise<VectorHit[]>;
