@@ -80,8 +80,13 @@ export async function main(argv: string[]): Promise<number> {
   let config;
   try {
     const base = loadConfig();
-    // A collection of its own, named after the models (their vectors are not comparable).
-    const models = [base.clip.modelDir ?? base.clip.model, base.text ? (base.text.modelDir ?? base.text.model) : 'no-text-model'].join('|');
+    // A collection of its own, named after the models and signals (their items are not comparable).
+    const models = [
+      base.clip.modelDir ?? base.clip.model,
+      base.text ? (base.text.modelDir ?? base.text.model) : 'no-text-model',
+      base.search.keyword ? `bm25-${base.search.analyzer}` : 'no-bm25',
+      `chunks-${base.chunking.tokens}`,
+    ].join('|');
     const collection = process.env.EVAL_COLLECTION ?? `eval_emoji_${createHash('sha256').update(models).digest('hex').slice(0, 10)}`;
     config = loadConfig({ ...process.env, MILVUS_COLLECTION: collection, HOST: '127.0.0.1', PORT: '0', RATE_LIMIT_PER_MINUTE: '0', API_KEYS: '' });
   } catch (err) {

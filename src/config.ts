@@ -67,7 +67,8 @@ const EnvSchema = z.object({
   CLIP_FALLBACK_MODEL: z.string().default('tiny-clip'),
   MODEL_CACHE_DIR: z.string().default(path.join(PROJECT_ROOT, '.state', 'model-cache')),
   EMBED_BATCH_SIZE: int(1, 1024).default(16),
-  CHUNK_TOKENS: int(8, 75).default(75),
+  /** Default: the text embedder's window (254 word pieces plus [CLS]/[SEP]); 75 (CLIP's) without one. */
+  CHUNK_TOKENS: int(8, 510).optional(),
 
   /** The text embedder: a hub id (downloaded once, cached in MODEL_CACHE_DIR), or `none` to run without one. */
   TEXT_MODEL: z.string().min(1).optional(),
@@ -80,7 +81,28 @@ const EnvSchema = z.object({
    * the same text alone, as queries are embedded; 16 ingests ~3x faster.
    */
   TEXT_BATCH_SIZE: int(1, 1024).default(1),
-  CHUNK_OVERLAP_TOKENS: int(0, 64).default(16),
+
+  /** BM25 over item text (a sparse field filled by Milvus); off for engines without it (Milvus 2.3). */
+  SEARCH_KEYWORD: bool.default(true),
+  /**
+   * Milvus analyser of the BM25 text: english (words, lower case, stop words out, Snowball stems),
+   * standard (words, lower case), auto = english where the engine has it (not Milvus Lite 3.x).
+   */
+  SEARCH_KEYWORD_ANALYZER: z.enum(['auto', 'english', 'standard']).default('auto'),
+  /** HYBRID's default weight of each signal (0 = no vote; requests may override). Tuned on data/retrieval/dev.jsonl. */
+  SEARCH_WEIGHT_TEXT_DENSE: z.coerce.number().min(0).max(1).default(1),
+  SEARCH_WEIGHT_KEYWORD: z.coerce.number().min(0).max(1).default(0.7),
+  /** Not tuned: no meaningful CLIP model is available offline to tune it on (the bundled one is random). */
+  SEARCH_WEIGHT_CLIP: z.coerce.number().min(0).max(1).default(0.3),
+  /** Text-embedding cosines at or below this count as no evidence in HYBRID. */
+  SEARCH_DENSE_FLOOR: z.coerce.number().min(-1).max(0.99).default(0.4),
+  /** BM25 saturation constant in HYBRID: a score s counts s / (s + k). */
+  SEARCH_KEYWORD_K: z.coerce.number().min(0.01).max(1000).default(5),
+  /** KEYWORD's vote in HYBRID is multiplied by (share of the query's content words in the hit)^this. */
+  SEARCH_KEYWORD_COVERAGE: z.coerce.number().min(0).max(16).default(4),
+  /** Candidates each signal contributes to a HYBRID fusion. */
+  SEARCH_CANDIDATES: int(10, 1000).default(50),
+  CHUNK_OVERLAP_TOKENS: int(0, 128).optional(),
 
   TEXT_MAX_CHARS: int(1, 50_000_000).default(1_000_000),
   IMAGE_MAX_BYTES: int(1024, 500_000_000).default(20 * 1024 * 1024),
@@ -216,7 +238,16 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     },
     /** Undefined when TEXT_MODEL=none: searches then have CLIP and BM25 only. */
     text: textModelConfig(env),
-    chunking: { tokens: env.CHUNK_TOKENS, overlap: Math.min(env.CHUNK_OVERLAP_TOKENS, env.CHUNK_TOKENS - 1) },
+    chunking: chunkingConfig(env),
+    search: {
+      keyword: env.SEARCH_KEYWORD,
+      analyzer: env.SEARCH_KEYWORD_ANALYZER,
+      weights: { TEXT_DENSE: env.SEARCH_WEIGHT_TEXT_DENSE, KEYWORD: env.SEARCH_WEIGHT_KEYWORD, CLIP: env.SEARCH_WEIGHT_CLIP },
+      denseFloor: env.SEARCH_DENSE_FLOOR,
+      keywordK: env.SEARCH_KEYWORD_K,
+      keywordCoverage: env.SEARCH_KEYWORD_COVERAGE,
+      candidates: env.SEARCH_CANDIDATES,
+    },
     graph: {
       maxDepth: env.GRAPH_MAX_DEPTH,
       maxResults: env.GRAPH_MAX_RESULTS,
@@ -296,6 +327,18 @@ function textModelConfig(env: z.infer<typeof EnvSchema>) {
     dtype: env.TEXT_DTYPE,
     cacheDir: env.MODEL_CACHE_DIR,
     batchSize: env.TEXT_BATCH_SIZE,
+  };
+}
+
+/** Chunks follow the text embedder's window when there is one (CLIP embeds what fits its 77 tokens). */
+function chunkingConfig(env: z.infer<typeof EnvSchema>) {
+  const textModel = env.TEXT_MODEL?.toLowerCase() !== 'none';
+  const tokens = env.CHUNK_TOKENS ?? (textModel ? 254 : 75);
+  return {
+    tokens,
+    overlap: Math.min(env.CHUNK_OVERLAP_TOKENS ?? (textModel ? 32 : 16), tokens - 1),
+    /** Which tokenizer counts: the text embedder's (WordPiece) or CLIP's (BPE). */
+    counter: textModel ? ('text' as const) : ('clip' as const),
   };
 }
 

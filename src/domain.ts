@@ -24,7 +24,10 @@ export interface StoredItem {
 }
 
 export interface ItemRecord extends StoredItem {
+  /** The CLIP vector. */
   vector: Float32Array | number[];
+  /** The text embedder's vector of `text` (absent without a text embedder, or without text). */
+  textVector?: Float32Array | number[];
 }
 
 export interface MetadataCondition {
@@ -40,6 +43,8 @@ export interface ItemFilter {
   source?: string;
   documentId?: string;
   ids?: string[];
+  /** Items whose id starts with this (letters, digits, _): paging through a whole collection. */
+  idPrefix?: string;
   metadata?: MetadataCondition[];
   /** 0 = first chunks only (one per document). */
   chunkIndex?: number;
@@ -52,6 +57,8 @@ export interface SearchHitModel {
   item: StoredItem;
   score: number;
   rank: number;
+  /** The signals that found the item: its rank and raw score in each (search only). */
+  signals?: { signal: 'TEXT_DENSE' | 'KEYWORD' | 'CLIP'; rank: number; score: number }[];
 }
 
 export type ModelSource = 'HUB' | 'LOCAL_DIR' | 'BUNDLED_FALLBACK';
@@ -78,5 +85,7 @@ export interface HealthReport {
   status: 'OK' | 'DEGRADED';
   version: string;
   model: ModelInfo;
+  /** The text embedder; null with TEXT_MODEL=none. */
+  textModel: { id: string; source: 'HUB' | 'LOCAL_DIR'; dimension: number | null; maxTokens: number; loaded: boolean } | null;
   services: ServiceHealth[];
 }

@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import type { HealthReport, ServiceHealth } from './domain.js';
 import type { Embedder } from './embed/embedder.js';
+import type { TextEmbedder } from './embed/text.js';
 import type { LlmClient } from './stores/llm.js';
 import type { GraphStore } from './stores/graph-store.js';
 import type { VectorStore } from './stores/vector-store.js';
@@ -40,6 +41,7 @@ export interface ReadinessReport extends HealthReport {
 
 export interface HealthDeps {
   embedder: Embedder;
+  textEmbedder?: TextEmbedder | undefined;
   vectors: VectorStore;
   graph: GraphStore;
   llm?: LlmClient | undefined;
@@ -77,7 +79,8 @@ export async function healthReport(deps: HealthDeps): Promise<ReadinessReport> {
   const model = deps.embedder.info();
   const ready = isReady(services);
   const ok = services.every((s) => s.ok) && model.loaded && model.meaningful;
-  return { status: ok ? 'OK' : 'DEGRADED', version: VERSION, model, services, ready };
+  const textModel = deps.textEmbedder?.info() ?? null;
+  return { status: ok ? 'OK' : 'DEGRADED', version: VERSION, model, textModel, services, ready };
 }
 
 /** True when every required dependency in the list is up (and all of them are present). */

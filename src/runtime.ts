@@ -8,6 +8,7 @@ import { Retriever } from './ask/retrieval.js';
 import { AskService } from './ask/service.js';
 import { ClipEmbedder } from './embed/clip.js';
 import type { Embedder } from './embed/embedder.js';
+import { TransformersTextEmbedder, type TextEmbedder } from './embed/text.js';
 import { EntityService } from './graph/entities.js';
 import { GraphEvidenceService } from './graph/evidence.js';
 import { LlmText2Cypher } from './graph/text2cypher.js';
@@ -85,6 +86,8 @@ export interface Runtime {
   log: Logger;
   telemetry: Telemetry;
   embedder: Embedder;
+  /** The text embedder; undefined with TEXT_MODEL=none. */
+  textEmbedder: TextEmbedder | undefined;
   /** Undefined when no LLM is configured. */
   llm: LlmClient | undefined;
   stores: Stores;
@@ -96,6 +99,8 @@ export interface Runtime {
 
 export interface RuntimeOverrides {
   embedder?: Embedder;
+  /** null = run without a text embedder whatever the config says. */
+  textEmbedder?: TextEmbedder | null;
   vectors?: VectorStore;
   graph?: GraphStore;
   media?: MediaStore;
@@ -115,10 +120,13 @@ export interface RuntimeOverrides {
  * The Milvus collection name: explicit (MILVUS_COLLECTION) or derived from the model in use, so
  * vectors of two different models never share a collection.
  */
-export function collectionName(config: Config, modelId: string, dimension: number): string {
+export function collectionName(config: Config, modelId: string, dimension: number, text?: { id: string; dimension: number } | null, keyword = false): string {
   if (config.milvus.collection) return config.milvus.collection;
-  const slug = modelId.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 180);
-  return `items_${slug}_d${dimension}`;
+  const slug = (id: string, max: number) => id.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, max);
+  // The signals are part of the name too: a collection made before hybrid search (CLIP only) keeps
+  // its old name and is never written with another schema (npm run migrate:collection copies it).
+  const signals = text || keyword ? `${text ? `_${slug(text.id, 60)}_d${text.dimension}` : '_notext'}${keyword ? '_bm25' : ''}` : '';
+  return `items_${slug(modelId, 110)}_d${dimension}${signals}`;
 }
 
 /**
@@ -131,12 +139,16 @@ export async function buildRuntime(config: Config, log: Logger, overrides: Runti
   const embedder = overrides.embedder ?? new ClipEmbedder(config.clip, log.child({ component: 'embedder' }));
   const model = await embedder.load();
   const state = await createSharedState(config.redis, { conversations: config.conversations });
+  const textEmbedder =
+    overrides.textEmbedder === null
+      ? undefined
+      : (overrides.textEmbedder ?? (config.text ? new TransformersTextEmbedder(config.text, log.child({ component: 'text-embedder' })) : undefined));
+  // A missing or broken text model folder stops startup here, naming the setting (ConfigError).
+  const textModel = textEmbedder ? await textEmbedder.load() : null;
+  const spec = { textDimension: textModel?.dimension ?? null, keyword: config.search.keyword, analyzer: config.search.analyzer };
+  const name = collectionName(config, model.id, model.dimension!, textModel ? { id: textModel.id, dimension: textModel.dimension! } : null, spec.keyword);
   const stores: Stores = {
-    vectors:
-      overrides.vectors ??
-      MilvusVectorStore.connect(config.milvus, collectionName(config, model.id, model.dimension!), (message) =>
-        log.warn(message, { component: 'milvus' }),
-      ),
+    vectors: overrides.vectors ?? MilvusVectorStore.connect(config.milvus, name, (message) => log.warn(message, { component: 'milvus' }), spec),
     graph: overrides.graph ?? Neo4jGraphStore.connect(config.neo4j, overrides.graphLabels ?? config.neo4j.labels),
     media: overrides.media ?? createMediaStore(config.media),
     web: overrides.web ?? createWebSearch(config.web),
@@ -147,12 +159,13 @@ export async function buildRuntime(config: Config, log: Logger, overrides: Runti
   await stores.graph.init().catch((err: unknown) => log.warn('Neo4j schema not created at startup; will retry on first use', { err }));
   const llm = overrides.llm ?? createLlm(config.llm);
   const journal = new WriteJournal({ vectors: stores.vectors, graph: stores.graph, media: stores.media, log: log.child({ component: 'journal' }) }, config.journal);
-  const services = buildServices({ config, log, telemetry, embedder, llm, stores, journal, overrides });
+  const services = buildServices({ config, log, telemetry, embedder, textEmbedder, llm, stores, journal, overrides });
   return {
     config,
     log,
     telemetry,
     embedder,
+    textEmbedder,
     llm,
     stores,
     services,
@@ -169,12 +182,13 @@ function buildServices(ctx: {
   log: Logger;
   telemetry: Telemetry;
   embedder: Embedder;
+  textEmbedder: TextEmbedder | undefined;
   llm: LlmClient | undefined;
   stores: Stores;
   journal: WriteJournal;
   overrides: RuntimeOverrides;
 }): Services {
-  const { config, log, telemetry, embedder, llm, stores, journal, overrides } = ctx;
+  const { config, log, telemetry, embedder, textEmbedder, llm, stores, journal, overrides } = ctx;
   const { vectors, graph, media, web, conversations } = stores;
   const llmFor = (purpose: LlmPurpose) => (llm ? meteredLlm(llm, telemetry, purpose) : undefined);
   const fetcher =
@@ -186,8 +200,22 @@ function buildServices(ctx: {
       userAgent: 'knowledge-graphql/0.1 (image fetch)',
     });
   const images = new ImageLoader(fetcher, config.limits);
-  const search = new SearchService({ embedder, store: vectors, images, limits: config.limits });
-  const ingest = new IngestService({ embedder, store: vectors, graph, media, thumbnailSize: config.media.thumbnailSize, images, chunking: config.chunking, limits: config.limits, log, telemetry, journal, ...(config.testCrashAt ? { crashAt: config.testCrashAt } : {}) });
+  const search = new SearchService({ embedder, textEmbedder, store: vectors, images, limits: config.limits, settings: config.search });
+  const ingest = new IngestService({
+    embedder,
+    textEmbedder,
+    store: vectors,
+    graph,
+    media,
+    thumbnailSize: config.media.thumbnailSize,
+    images,
+    chunking: config.chunking,
+    limits: config.limits,
+    log,
+    telemetry,
+    journal,
+    ...(config.testCrashAt ? { crashAt: config.testCrashAt } : {}),
+  });
   const text2cypher =
     overrides.text2cypher ?? (llm ? new LlmText2Cypher({ llm: llmFor('cypher')!, graph, timeoutMs: config.graph.cypherTimeoutMs, rowLimit: config.graph.cypherRowLimit }) : undefined);
   const entities = new EntityService({ graph, vectors, config: config.graph });
@@ -226,6 +254,6 @@ function buildServices(ctx: {
     entities,
     graphEvidence,
     ask,
-    health: new HealthService({ embedder, vectors, graph, media, llm, web, config }),
+    health: new HealthService({ embedder, textEmbedder, vectors, graph, media, llm, web, config }),
   };
 }

@@ -152,6 +152,21 @@ export type CollectionStats = {
 };
 
 /**
+ * A composed query (with image or itemId): CLIP vector arithmetic,
+ * normalize(imageWeight * image + textWeight * text - negativeWeight * negativeText),
+ * e.g. an image of a dress with text "red", or a photo with negativeText "people". Weights 0..1.
+ */
+export type ComposeInput = {
+  imageWeight?: InputMaybe<Scalars['Float']['input']>;
+  /** What to move away from (e.g. "people"). */
+  negativeText?: InputMaybe<Scalars['String']['input']>;
+  negativeWeight?: InputMaybe<Scalars['Float']['input']>;
+  /** What to move towards (e.g. "in red"). */
+  text?: InputMaybe<Scalars['String']['input']>;
+  textWeight?: InputMaybe<Scalars['Float']['input']>;
+};
+
+/**
  * A question asked within a conversation, so a follow-up ("and what about her husband?") is
  * rewritten into a standalone question before routing. Pass exactly one of:
  * - `id`: continue a conversation the service stored (from AskResult.conversationId);
@@ -378,6 +393,8 @@ export type Health = {
   model: ModelInfo;
   services: Array<ServiceHealth>;
   status: HealthStatus;
+  /** The text embedder (null with TEXT_MODEL=none). */
+  textModel?: Maybe<TextModelInfo>;
   version: Scalars['String']['output'];
 };
 
@@ -869,33 +886,62 @@ export type SearchHit = {
   __typename?: 'SearchHit';
   item: Item;
   rank: Scalars['Int']['output'];
-  /** Similarity: cosine in [-1, 1] for the COSINE metric (higher is closer). */
+  /**
+   * The ranking score, higher is closer: HYBRID: the fused score (0..sum of weights); TEXT_DENSE and
+   * CLIP: cosine (CLIP over both modalities: relative to the best of the item's modality, 0..1);
+   * KEYWORD: BM25.
+   */
   score: Scalars['Float']['output'];
+  /** The signals that found this item (empty for routed search). */
+  signals: Array<SignalScore>;
 };
 
 /** Exactly one of text, image or itemId. */
 export type SearchInput = {
+  /** Modify the image (or itemId) query with text; needs image or itemId. */
+  compose?: InputMaybe<ComposeInput>;
   filter?: InputMaybe<SearchFilter>;
   /** Find items closest to this image (url or base64, same rules as ingest). */
   image?: InputMaybe<ImageQueryInput>;
   /** Find items similar to a stored item. */
   itemId?: InputMaybe<Scalars['ID']['input']>;
+  /** How to rank (default HYBRID; image and composed queries use CLIP). */
+  mode?: InputMaybe<SearchMode>;
   /**
    * With text: let the router pick the routes, and return the items the chosen routes point at
    * (vector hits, and items that mention entities the graph route linked), fused by rank.
    */
   routed?: InputMaybe<Scalars['Boolean']['input']>;
-  /** Find items (text chunks and images) whose CLIP embedding is closest to this text. */
+  /** Find items (text chunks and images) that match this text (mode HYBRID unless another mode is given). */
   text?: InputMaybe<Scalars['String']['input']>;
   /** How many hits, 1..SEARCH_MAX_TOP_K (default 100). */
   topK?: InputMaybe<Scalars['Int']['input']>;
+  /** Per-request HYBRID weights. */
+  weights?: InputMaybe<SignalWeights>;
 };
+
+/**
+ * How a search ranks. Every item carries three signals: its CLIP vector (images and text share
+ * one space), the text embedder's vector of its text (a chunk or an image caption) and BM25 over
+ * that text.
+ */
+export type SearchMode =
+  /** CLIP alone (text->image, image->image, image->text); per modality when both are searched. Image and composed queries use it. */
+  | 'CLIP'
+  /** All signals that mean something, fused by normalised score (the default for text queries). The bundled random CLIP gets no vote. */
+  | 'HYBRID'
+  /** BM25 alone: exact words (names, codes, rare terms). */
+  | 'KEYWORD'
+  /** The text embedder alone (all-MiniLM-L6-v2 by default): meaning, synonyms, descriptions, some typos. */
+  | 'TEXT_DENSE';
 
 export type SearchResult = {
   __typename?: 'SearchResult';
   /** The router's decision, for a routed search. */
   decision?: Maybe<RouteDecision>;
   hits: Array<SearchHit>;
+  /** The mode that ran (null for routed search). */
+  mode?: Maybe<SearchMode>;
   /** What the query was embedded as. */
   queryModality: Modality;
   tookMs: Scalars['Float']['output'];
@@ -910,6 +956,28 @@ export type ServiceHealth = {
   ok: Scalars['Boolean']['output'];
   /** Where the service is (address or URI, never credentials). */
   target: Scalars['String']['output'];
+};
+
+/** A ranking signal of a search hit. */
+export type Signal =
+  | 'CLIP'
+  | 'KEYWORD'
+  | 'TEXT_DENSE';
+
+/** One signal that found a hit: the hit's rank in that signal's own list and its raw score there. */
+export type SignalScore = {
+  __typename?: 'SignalScore';
+  rank: Scalars['Int']['output'];
+  /** Cosine (TEXT_DENSE, CLIP) or BM25 score (KEYWORD). */
+  score: Scalars['Float']['output'];
+  signal: Signal;
+};
+
+/** HYBRID weights of this request (each 0..1; 0 = no vote); unset ones keep the configured defaults. */
+export type SignalWeights = {
+  clip?: InputMaybe<Scalars['Float']['input']>;
+  keyword?: InputMaybe<Scalars['Float']['input']>;
+  textDense?: InputMaybe<Scalars['Float']['input']>;
 };
 
 export type StageTiming = {
@@ -965,6 +1033,18 @@ export type TextEvidence = Evidence & {
   ranks: Array<RouteRank>;
   route: Route;
   text: Scalars['String']['output'];
+};
+
+export type TextModelInfo = {
+  __typename?: 'TextModelInfo';
+  dimension?: Maybe<Scalars['Int']['output']>;
+  /** The model folder's name or the hub id, e.g. all-MiniLM-L6-v2. */
+  id: Scalars['String']['output'];
+  loaded: Scalars['Boolean']['output'];
+  /** Longest input in word pieces; longer texts are truncated (chunks are cut to fit). */
+  maxTokens: Scalars['Int']['output'];
+  /** LOCAL_DIR (TEXT_MODEL_DIR, offline; the default) or HUB (TEXT_MODEL). */
+  source: ModelSource;
 };
 
 /** One earlier turn of a conversation, as the caller remembers it. */
@@ -1076,6 +1156,7 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Citation: ResolverTypeWrapper<Citation>;
   CollectionStats: ResolverTypeWrapper<CollectionStats>;
+  ComposeInput: ComposeInput;
   ConversationInput: ConversationInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeleteEntityResult: ResolverTypeWrapper<DeleteEntityResult>;
@@ -1133,14 +1214,19 @@ export type ResolversTypes = ResolversObject<{
   SearchFilter: SearchFilter;
   SearchHit: ResolverTypeWrapper<SearchHitModelModel>;
   SearchInput: SearchInput;
+  SearchMode: SearchMode;
   SearchResult: ResolverTypeWrapper<Omit<SearchResult, 'decision' | 'hits'> & { decision?: Maybe<ResolversTypes['RouteDecision']>, hits: Array<ResolversTypes['SearchHit']> }>;
   ServiceHealth: ResolverTypeWrapper<ServiceHealth>;
+  Signal: Signal;
+  SignalScore: ResolverTypeWrapper<SignalScore>;
+  SignalWeights: SignalWeights;
   StageTiming: ResolverTypeWrapper<StageTiming>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subgraph: ResolverTypeWrapper<SubgraphModel>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TextDocumentInput: TextDocumentInput;
   TextEvidence: ResolverTypeWrapper<EvidenceModel>;
+  TextModelInfo: ResolverTypeWrapper<TextModelInfo>;
   TurnInput: TurnInput;
   WebEvidence: ResolverTypeWrapper<EvidenceModel>;
 }>;
@@ -1160,6 +1246,7 @@ export type ResolversParentTypes = ResolversObject<{
   Boolean: Scalars['Boolean']['output'];
   Citation: Citation;
   CollectionStats: CollectionStats;
+  ComposeInput: ComposeInput;
   ConversationInput: ConversationInput;
   DateTime: Scalars['DateTime']['output'];
   DeleteEntityResult: DeleteEntityResult;
@@ -1212,12 +1299,15 @@ export type ResolversParentTypes = ResolversObject<{
   SearchInput: SearchInput;
   SearchResult: Omit<SearchResult, 'decision' | 'hits'> & { decision?: Maybe<ResolversParentTypes['RouteDecision']>, hits: Array<ResolversParentTypes['SearchHit']> };
   ServiceHealth: ServiceHealth;
+  SignalScore: SignalScore;
+  SignalWeights: SignalWeights;
   StageTiming: StageTiming;
   String: Scalars['String']['output'];
   Subgraph: SubgraphModel;
   Subscription: Record<PropertyKey, never>;
   TextDocumentInput: TextDocumentInput;
   TextEvidence: EvidenceModel;
+  TextModelInfo: TextModelInfo;
   TurnInput: TurnInput;
   WebEvidence: EvidenceModel;
 }>;
@@ -1405,6 +1495,7 @@ export type HealthResolvers<ContextType = Context, ParentType extends ResolversP
   model?: Resolver<ResolversTypes['ModelInfo'], ParentType, ContextType>;
   services?: Resolver<Array<ResolversTypes['ServiceHealth']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['HealthStatus'], ParentType, ContextType>;
+  textModel?: Resolver<Maybe<ResolversTypes['TextModelInfo']>, ParentType, ContextType>;
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
@@ -1577,11 +1668,13 @@ export type SearchHitResolvers<ContextType = Context, ParentType extends Resolve
   item?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
   rank?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  signals?: Resolver<Array<ResolversTypes['SignalScore']>, ParentType, ContextType>;
 }>;
 
 export type SearchResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SearchResult'] = ResolversParentTypes['SearchResult']> = ResolversObject<{
   decision?: Resolver<Maybe<ResolversTypes['RouteDecision']>, ParentType, ContextType>;
   hits?: Resolver<Array<ResolversTypes['SearchHit']>, ParentType, ContextType>;
+  mode?: Resolver<Maybe<ResolversTypes['SearchMode']>, ParentType, ContextType>;
   queryModality?: Resolver<ResolversTypes['Modality'], ParentType, ContextType>;
   tookMs?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   warnings?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1593,6 +1686,12 @@ export type ServiceHealthResolvers<ContextType = Context, ParentType extends Res
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type SignalScoreResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SignalScore'] = ResolversParentTypes['SignalScore']> = ResolversObject<{
+  rank?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  signal?: Resolver<ResolversTypes['Signal'], ParentType, ContextType>;
 }>;
 
 export type StageTimingResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StageTiming'] = ResolversParentTypes['StageTiming']> = ResolversObject<{
@@ -1620,6 +1719,14 @@ export type TextEvidenceResolvers<ContextType = Context, ParentType extends Reso
   route?: Resolver<ResolversTypes['Route'], ParentType, ContextType>;
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type TextModelInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TextModelInfo'] = ResolversParentTypes['TextModelInfo']> = ResolversObject<{
+  dimension?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  loaded?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  maxTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['ModelSource'], ParentType, ContextType>;
 }>;
 
 export type WebEvidenceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebEvidence'] = ResolversParentTypes['WebEvidence']> = ResolversObject<{
@@ -1688,10 +1795,12 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   SearchHit?: SearchHitResolvers<ContextType>;
   SearchResult?: SearchResultResolvers<ContextType>;
   ServiceHealth?: ServiceHealthResolvers<ContextType>;
+  SignalScore?: SignalScoreResolvers<ContextType>;
   StageTiming?: StageTimingResolvers<ContextType>;
   Subgraph?: SubgraphResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   TextEvidence?: TextEvidenceResolvers<ContextType>;
+  TextModelInfo?: TextModelInfoResolvers<ContextType>;
   WebEvidence?: WebEvidenceResolvers<ContextType>;
 }>;
 

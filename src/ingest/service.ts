@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { ItemRecord, JsonObject, StoredItem } from '../domain.js';
 import { chunkText } from '../embed/chunk.js';
 import type { Embedder } from '../embed/embedder.js';
+import type { TextEmbedder } from '../embed/text.js';
 import { AppError, BadInputError, NotFoundError, PayloadTooLargeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Telemetry } from '../telemetry.js';
@@ -72,6 +73,8 @@ export class IngestService {
   constructor(
     private readonly deps: {
       embedder: Embedder;
+      /** The text embedder (text chunks and image captions); absent with TEXT_MODEL=none. */
+      textEmbedder?: TextEmbedder | undefined;
       store: VectorStore;
       graph: GraphStore;
       images: ImageLoader;
@@ -238,7 +241,7 @@ export class IngestService {
   }
 
   private async prepareText(input: TextDocumentInput, field: string): Promise<PreparedText> {
-    const { limits, chunking, embedder } = this.deps;
+    const { limits, chunking, embedder, textEmbedder } = this.deps;
     const text = input.text ?? '';
     if (text.trim().length === 0) throw new BadInputError(`${field}.text is empty: send the document's text`, `${field}.text`);
     storableText(text, `${field}.text`);
@@ -252,7 +255,8 @@ export class IngestService {
     const metadata = metadataObject(input.metadata, `${field}.metadata`);
 
     const entityIds = entityLinks(input.entityIds, `${field}.entityIds`);
-    const countTokens = await embedder.tokenCounter();
+    // Chunks follow the text embedder's window when there is one; CLIP embeds what fits its own.
+    const countTokens = textEmbedder && chunking.counter === 'text' ? await textEmbedder.tokenCounter() : await embedder.tokenCounter();
     const chunks = chunkText(text, { maxTokens: chunking.tokens, overlap: chunking.overlap, countTokens });
     const docId = documentId(text);
     const now = new Date();
@@ -308,13 +312,19 @@ export class IngestService {
   /** Embeds and upserts prepared items; returns the stored items of each, in order. */
   private async write(prepared: Prepared[]): Promise<StoredItem[][]> {
     if (prepared.length === 0) return [];
-    const { embedder, store } = this.deps;
+    const { embedder, textEmbedder, store } = this.deps;
     const texts = prepared.flatMap((p) => (p.kind === 'text' ? p.records : []));
     const images = prepared.flatMap((p) => (p.kind === 'image' ? [p] : []));
     const info = await embedder.load();
     await store.ensureCollection(info.dimension!);
     // Embedding runs while the graph transaction does its part; the vector write waits for both.
-    const embedded = Promise.all([embedder.embedTexts(texts.map((r) => r.text)), embedder.embedImages(images.map((p) => p.pixels))]);
+    // The text embedder reads every item's text: chunks and image captions (an empty caption gets none).
+    const captioned = images.filter((p) => p.record.text.trim());
+    const embedded = Promise.all([
+      embedder.embedTexts(texts.map((r) => r.text)),
+      embedder.embedImages(images.map((p) => p.pixels)),
+      textEmbedder ? textEmbedder.embed([...texts.map((r) => r.text), ...captioned.map((p) => p.record.text)]) : Promise.resolve([]),
+    ]);
     embedded.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
 
     // The same content twice in one call is one item (last wins).
@@ -333,12 +343,17 @@ export class IngestService {
       'ingest',
       { upsert: nodes, links, remove: [], documents },
       async ({ existing, stale }) => {
-        const [textVecs, imageVecs] = await embedded;
+        const [textVecs, imageVecs, sentenceVecs] = await embedded;
         const vectorOf = new Map<string, Float32Array>();
         texts.forEach((r, i) => vectorOf.set(r.id, textVecs[i]!));
         images.forEach((p, i) => vectorOf.set(p.record.id, imageVecs[i]!));
+        const textVectorOf = new Map<string, Float32Array>();
+        [...texts.map((r) => r.id), ...captioned.map((p) => p.record.id)].forEach((id, i) => textVectorOf.set(id, sentenceVecs[i]!));
         // Keep the first ingest time of items that already existed.
-        records = all.map((r) => ({ ...r, createdAt: existing.get(r.id) ?? r.createdAt, vector: vectorOf.get(r.id)! }));
+        records = all.map((r) => {
+          const textVector = textVectorOf.get(r.id);
+          return { ...r, createdAt: existing.get(r.id) ?? r.createdAt, vector: vectorOf.get(r.id)!, ...(textVector ? { textVector } : {}) };
+        });
         fresh = records.filter((r) => !existing.has(r.id)).map((r) => r.id);
         if (stale.length) removed = await this.snapshot(stale);
         // Files first: an item is never visible in the vector store without its image.
@@ -365,14 +380,17 @@ export class IngestService {
       const n = records.filter((r) => r.modality === modality).length;
       if (n) this.deps.telemetry?.ingested(modality, n);
     }
-    const byId = new Map(records.map(({ vector: _v, ...item }) => [item.id, item as StoredItem]));
+    const byId = new Map(records.map(({ vector: _v, textVector: _t, ...item }) => [item.id, item as StoredItem]));
     return prepared.map((p) => (p.kind === 'text' ? p.records : [p.record]).map((r) => byId.get(r.id)!));
   }
 
   /** Stored records (with vectors) of these ids, to put back if a write must be undone. */
   private async snapshot(ids: string[]): Promise<ItemRecord[]> {
-    const [items, vectors] = await Promise.all([this.deps.store.get(ids), this.deps.store.vectors(ids)]);
-    return items.flatMap((i) => (vectors.has(i.id) ? [{ ...i, vector: vectors.get(i.id)! }] : []));
+    const [items, vectors, textVectors] = await Promise.all([this.deps.store.get(ids), this.deps.store.vectors(ids), this.deps.store.textVectors(ids)]);
+    return items.flatMap((i) => {
+      const textVector = textVectors.get(i.id);
+      return vectors.has(i.id) ? [{ ...i, vector: vectors.get(i.id)!, ...(textVector ? { textVector } : {}) }] : [];
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ItemResolvers } from '../__generated__/resolvers-types.js';
+import type { ItemResolvers, SearchHitResolvers } from '../__generated__/resolvers-types.js';
 import { imageInfo } from '../media/image-info.js';
 
 // Stored items use '' and -1 for "not applicable"; GraphQL shows null instead.
@@ -9,4 +9,9 @@ export const Item: ItemResolvers = {
   chunkIndex: (i) => (i.chunkIndex >= 0 ? i.chunkIndex : null),
   image: (i) => imageInfo(i),
   entities: (i, _a, { services }) => services.browse.entitiesOf(i.id),
+};
+
+/** Routed search fuses routes, not signals: its hits carry none. */
+export const SearchHit: SearchHitResolvers = {
+  signals: (h) => h.signals ?? [],
 };

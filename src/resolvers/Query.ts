@@ -4,7 +4,7 @@ import { askOptions } from './Ask.js';
 export const Query: QueryResolvers = {
   health: (_p, _a, { services }) => services.health.report(),
   search: async (_p, { input }, { services, signal }) =>
-    input.routed ? services.routedSearch.search(input, signal) : { ...(await services.search.search(input, signal)), decision: null, warnings: [] },
+    input.routed ? services.routedSearch.search(input, signal) : { ...(await services.search.search(input, signal)), decision: null },
   ask: (_p, { question, options, conversation }, { services, signal }) => services.ask.ask(question, askOptions(options, conversation, signal)),
   route: (_p, { question }, { services, signal }) => services.ask.route(question, { signal }),
   item: (_p, { id }, { services }) => services.items.item(id),

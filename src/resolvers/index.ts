@@ -1,7 +1,7 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { AskEvent, AskResult, Evidence, GraphFactEvidence, ImageEvidence, TextEvidence, WebEvidence } from './Ask.js';
 import { Entity, GraphPath, GraphSchemaInfo, Relationship } from './Entity.js';
-import { Item } from './Item.js';
+import { Item, SearchHit } from './Item.js';
 import { Mutation } from './Mutation.js';
 import { Query } from './Query.js';
 import { Subscription } from './Subscription.js';
@@ -14,6 +14,7 @@ export const resolvers: Resolvers = {
   Mutation,
   Subscription,
   Item,
+  SearchHit,
   Entity,
   GraphPath,
   Relationship,

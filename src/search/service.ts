@@ -1,13 +1,19 @@
 import { storableText } from '../ingest/validate.js';
 import type { Config } from '../config.js';
-import type { ItemFilter, MetadataCondition, Modality, SearchHitModel } from '../domain.js';
+import type { ItemFilter, MetadataCondition, Modality, SearchHitModel, StoredItem } from '../domain.js';
 import type { Embedder } from '../embed/embedder.js';
+import { l2normalize } from '../embed/embedder.js';
+import type { TextEmbedder } from '../embed/text.js';
 import { BadInputError, NotFoundError } from '../errors.js';
 import type { ImageLoader, ImageSource } from '../ingest/images.js';
 import { exactlyOne, topK as checkTopK } from '../ingest/validate.js';
-import type { VectorStore } from '../stores/vector-store.js';
+import type { SignalQuery, VectorHit, VectorStore } from '../stores/vector-store.js';
+import { fuseSignals, perModalityMinMax, type FusionParams, type SignalHit, type SignalName } from './fusion.js';
 
 const QUERY_TEXT_MAX = 4096;
+
+export type SearchMode = 'HYBRID' | 'TEXT_DENSE' | 'CLIP' | 'KEYWORD';
+const MODES: readonly SearchMode[] = ['HYBRID', 'TEXT_DENSE', 'CLIP', 'KEYWORD'];
 
 export interface SearchFilterInput {
   modality?: Modality | null;
@@ -16,66 +22,312 @@ export interface SearchFilterInput {
   metadata?: { key: string; eq?: unknown; in?: unknown[] | null; exists?: boolean | null }[] | null;
 }
 
+/** Per-request signal weights (each 0..1; 0 = no vote); unset ones keep the configured weight. */
+export interface SignalWeightsInput {
+  textDense?: number | null;
+  keyword?: number | null;
+  clip?: number | null;
+}
+
+/**
+ * A composed query: the image (or item) moved towards `text` and away from `negativeText` in
+ * CLIP's joint space: q = imageWeight * image + textWeight * text - negativeWeight * negative.
+ */
+export interface ComposeInput {
+  text?: string | null;
+  negativeText?: string | null;
+  imageWeight?: number | null;
+  textWeight?: number | null;
+  negativeWeight?: number | null;
+}
+
 export interface SearchInput {
   text?: string | null;
   image?: ImageSource | null;
   itemId?: string | null;
   topK?: number | null;
   filter?: SearchFilterInput | null;
+  mode?: SearchMode | null;
+  weights?: SignalWeightsInput | null;
+  compose?: ComposeInput | null;
 }
 
 export interface SearchOutcome {
   hits: SearchHitModel[];
   queryModality: Modality;
+  /** The mode that ran (image queries and composed queries run CLIP). */
+  mode: SearchMode;
   tookMs: number;
+  warnings: string[];
 }
 
-/** Vector similarity search across modalities: the query is embedded into CLIP's joint space. */
+export interface SearchSettings {
+  /** Default weight of each signal in HYBRID. */
+  weights: Record<SignalName, number>;
+  denseFloor: number;
+  keywordK: number;
+  keywordCoverage: number;
+  /** Candidates each signal contributes to a HYBRID fusion. */
+  candidates: number;
+}
+
+interface Plan {
+  mode: SearchMode;
+  /** The text the text signals search with (the query, or a stored item's text). */
+  text?: string;
+  queryModality: Modality;
+  queries: SignalQuery[];
+  exclude?: string;
+  warnings: string[];
+}
+
+/**
+ * Search over the three signals of every item: the CLIP vector (text and images in one space),
+ * the text embedder's vector of its text (chunk or caption) and BM25 over the same text.
+ *
+ * - HYBRID (default for text): every available signal that means something, fused score-aware
+ *   (fusion.ts); the bundled random CLIP gets no vote.
+ * - TEXT_DENSE, KEYWORD, CLIP: one signal. Image queries (and composed ones) use CLIP.
+ * Every hit lists the signals that found it, with its rank and raw score in each.
+ */
 export class SearchService {
   constructor(
-    private readonly deps: { embedder: Embedder; store: VectorStore; images: ImageLoader; limits: Config['limits'] },
+    private readonly deps: {
+      embedder: Embedder;
+      textEmbedder?: TextEmbedder | undefined;
+      store: VectorStore;
+      images: ImageLoader;
+      limits: Config['limits'];
+      settings: SearchSettings;
+    },
   ) {}
+
+  /** The text embedder, when the collection also holds its vectors. */
+  private get dense(): TextEmbedder | undefined {
+    return this.deps.store.spec.textDimension ? this.deps.textEmbedder : undefined;
+  }
+
+  private get keyword(): boolean {
+    return this.deps.store.spec.keyword;
+  }
+
+  /** The modes this service can run (TEXT_DENSE needs a text model, KEYWORD the BM25 field). */
+  modes(): SearchMode[] {
+    return MODES.filter((m) => (m === 'TEXT_DENSE' ? !!this.dense : m === 'KEYWORD' ? this.keyword : true));
+  }
 
   async search(input: SearchInput, signal?: AbortSignal): Promise<SearchOutcome> {
     const started = performance.now();
     const topK = checkTopK(input.topK, this.deps.limits.searchMaxTopK, 'input.topK');
     const filter = toItemFilter(input.filter);
     const which = exactlyOne('input', { text: input.text, image: input.image, itemId: input.itemId });
-    const { vector, modality, exclude } = await this.queryVector(which, input, signal);
-    const hits = await this.deps.store.search(vector, { topK: exclude ? topK + 1 : topK, filter });
-    const kept = hits.filter((h) => h.item.id !== exclude).slice(0, topK);
+    if (input.mode != null && !MODES.includes(input.mode)) {
+      throw new BadInputError(`input.mode must be one of ${MODES.join(', ')} (got "${String(input.mode)}")`, 'input.mode');
+    }
+    const weights = this.weights(input.weights);
+    const plan = await this.plan(which, input, signal);
+    const single = plan.queries.length === 1;
+    const depth = single ? topK : Math.max(this.deps.settings.candidates, topK);
+    const lists = await this.retrieve(plan, depth + (plan.exclude ? 1 : 0), filter);
+    if (plan.exclude) for (const s of Object.keys(lists) as SignalName[]) lists[s] = lists[s]!.filter((h) => h.key !== plan.exclude);
+
+    // One signal: its own order (CLIP over both modalities: per modality, see rankClip). Several: fusion.
+    const fused = single
+      ? singleSignal(plan.queries[0]!.signal, lists, topK)
+      : fuseSignals(lists, { ...this.fusionParams(weights), ...(plan.text ? { query: plan.text } : {}) }, topK);
     return {
-      hits: kept.map((h, i) => ({ item: h.item, score: h.score, rank: i + 1 })),
-      queryModality: modality,
+      hits: fused.map((h, i) => ({ item: h.value, score: h.score, rank: i + 1, signals: h.signals })),
+      queryModality: plan.queryModality,
+      mode: plan.mode,
       tookMs: performance.now() - started,
+      warnings: plan.warnings,
     };
   }
 
-  private async queryVector(
-    which: string,
-    input: SearchInput,
-    signal?: AbortSignal,
-  ): Promise<{ vector: Float32Array | number[]; modality: Modality; exclude?: string }> {
+  private fusionParams(weights: FusionParams['weights']): FusionParams {
+    const { denseFloor, keywordK, keywordCoverage } = this.deps.settings;
+    return { weights, denseFloor, keywordK, keywordCoverage };
+  }
+
+  private weights(w: SignalWeightsInput | null | undefined): FusionParams['weights'] {
+    const base = { ...this.deps.settings.weights };
+    if (!w) return base;
+    const given: [keyof SignalWeightsInput, SignalName][] = [
+      ['textDense', 'TEXT_DENSE'],
+      ['keyword', 'KEYWORD'],
+      ['clip', 'CLIP'],
+    ];
+    for (const [field, signal] of given) {
+      const v = w[field];
+      if (v == null) continue;
+      if (!Number.isFinite(v) || v < 0 || v > 1) throw new BadInputError(`input.weights.${field} must be between 0 and 1 (got ${v})`, `input.weights.${field}`);
+      base[signal] = v;
+    }
+    if (Object.values(base).every((v) => v === 0)) throw new BadInputError('input.weights are all zero: at least one signal needs a vote', 'input.weights');
+    return base;
+  }
+
+  private async plan(which: string, input: SearchInput, signal?: AbortSignal): Promise<Plan> {
     const { embedder, store, images } = this.deps;
+    const textEmbedder = this.dense;
+    const warnings: string[] = [];
+    const clipMeaningful = embedder.info().meaningful;
+    const requested = input.mode ?? 'HYBRID';
+    const compose = input.compose;
+    if (compose && which === 'text') {
+      throw new BadInputError('input.compose needs input.image or input.itemId: it modifies an image with text (use input.text alone for a text search)', 'input.compose');
+    }
+    if (which === 'image' && (requested === 'TEXT_DENSE' || requested === 'KEYWORD')) {
+      throw new BadInputError(`input.mode ${requested} searches text; an image query searches CLIP vectors (mode CLIP or HYBRID)`, 'input.mode');
+    }
+    if (compose && requested !== 'CLIP' && requested !== 'HYBRID') {
+      throw new BadInputError(`input.mode ${requested} cannot run a composed query: it is CLIP vector arithmetic (mode CLIP or HYBRID)`, 'input.mode');
+    }
+    if (requested === 'TEXT_DENSE' && !textEmbedder) throw new BadInputError('input.mode TEXT_DENSE needs a text model, and this service runs without one (TEXT_MODEL=none)', 'input.mode');
+    if (requested === 'KEYWORD' && !this.keyword) throw new BadInputError('input.mode KEYWORD needs BM25, which is off for this collection', 'input.mode');
+    if (requested === 'CLIP' && !clipMeaningful) warnings.push('CLIP runs on the bundled random test model: its ranking is noise.');
+
     if (which === 'text') {
       const text = input.text!.trim();
       if (!text) throw new BadInputError('input.text is empty: send the words to search for', 'input.text');
       storableText(text, 'input.text');
       if (text.length > QUERY_TEXT_MAX) throw new BadInputError(`input.text is longer than ${QUERY_TEXT_MAX} characters`, 'input.text');
-      const [v] = await embedder.embedTexts([text]);
-      return { vector: v!, modality: 'TEXT' };
+      const wanted = requested === 'HYBRID' ? this.hybridSignals(clipMeaningful, warnings) : [requested as SignalName];
+      const queries = await Promise.all(wanted.map((s) => this.textQuery(s, text)));
+      return { mode: requested, queryModality: 'TEXT', queries, warnings, text };
     }
+
+    // Image or stored item: its CLIP vector (possibly composed with text); for an item, also its text.
+    let clip: Float32Array | number[];
+    let queryModality: Modality;
+    let exclude: string | undefined;
+    let item: StoredItem | undefined;
     if (which === 'image') {
       const loaded = await images.load(input.image!, 'input.image', signal);
-      const [v] = await embedder.embedImages([loaded.image]);
-      return { vector: v!, modality: 'IMAGE' };
+      [clip] = (await embedder.embedImages([loaded.image])) as [Float32Array];
+      queryModality = 'IMAGE';
+    } else {
+      const id = input.itemId!;
+      [item] = await store.get([id]);
+      const vec = (await store.vectors([id])).get(id);
+      if (!item || !vec) throw new NotFoundError(`no item with id "${id}"`, { id });
+      clip = vec;
+      queryModality = item.modality;
+      exclude = id;
     }
-    const id = input.itemId!;
-    const [item] = await store.get([id]);
-    const vec = (await store.vectors([id])).get(id);
-    if (!item || !vec) throw new NotFoundError(`no item with id "${id}"`, { id });
-    return { vector: vec, modality: item.modality, exclude: id };
+    if (compose) {
+      clip = await this.composed(clip, compose);
+      if (!clipMeaningful) warnings.push('CLIP runs on the bundled random test model: a composed query ranks noise.');
+      return { mode: 'CLIP', queryModality, queries: [{ signal: 'CLIP', vector: clip }], exclude, warnings };
+    }
+    if (which === 'image' || requested === 'CLIP') {
+      if (which === 'image' && requested === 'HYBRID' && !clipMeaningful) warnings.push('CLIP runs on the bundled random test model: image search ranks noise.');
+      return { mode: 'CLIP', queryModality, queries: [{ signal: 'CLIP', vector: clip }], exclude, warnings };
+    }
+    // More like this item: its CLIP vector and (when it has text) its text's signals.
+    const text = item!.text.trim();
+    if (requested !== 'HYBRID' && !text) throw new BadInputError(`item "${item!.id}" has no text: mode ${requested} has nothing to search with`, 'input.mode');
+    const wanted = requested === 'HYBRID' ? this.hybridSignals(clipMeaningful, warnings).filter((s) => s === 'CLIP' || text) : [requested as SignalName];
+    if (wanted.length === 0) {
+      warnings.push('The item has no text and CLIP is the bundled random model: ranked by CLIP anyway.');
+      wanted.push('CLIP');
+    }
+    const queries = await Promise.all(wanted.map((s) => (s === 'CLIP' ? ({ signal: 'CLIP', vector: clip } as SignalQuery) : this.textQuery(s, text))));
+    return { mode: requested, queryModality, queries, exclude, warnings, text };
   }
+
+  /** The signals of a HYBRID search: the text embedder, BM25, and CLIP when its model means something. */
+  private hybridSignals(clipMeaningful: boolean, warnings: string[]): SignalName[] {
+    const out: SignalName[] = [];
+    if (this.dense) out.push('TEXT_DENSE');
+    if (this.keyword) out.push('KEYWORD');
+    if (clipMeaningful) out.push('CLIP');
+    else if (out.length) warnings.push('CLIP has no vote: the bundled random test model is loaded (see health.model).');
+    if (out.length === 0) out.push('CLIP');
+    return out;
+  }
+
+  private async textQuery(signal: SignalName, text: string): Promise<SignalQuery> {
+    if (signal === 'KEYWORD') return { signal, text };
+    if (signal === 'TEXT_DENSE') {
+      const [v] = await this.dense!.embed([text]);
+      return { signal, vector: v! };
+    }
+    const [v] = await this.deps.embedder.embedTexts([text]);
+    return { signal, vector: v! };
+  }
+
+  private async composed(image: Float32Array | number[], c: ComposeInput): Promise<Float32Array> {
+    const field = 'input.compose';
+    const weight = (v: number | null | undefined, name: string, dflt: number) => {
+      const w = v ?? dflt;
+      if (!Number.isFinite(w) || w < 0 || w > 1) throw new BadInputError(`${field}.${name} must be between 0 and 1 (got ${w})`, `${field}.${name}`);
+      return w;
+    };
+    const text = c.text?.trim() ?? '';
+    const negative = c.negativeText?.trim() ?? '';
+    if (!text && !negative) throw new BadInputError(`${field} needs text (what to move towards) or negativeText (what to move away from)`, `${field}.text`);
+    for (const [name, t] of [['text', text], ['negativeText', negative]] as const) {
+      if (t.length > QUERY_TEXT_MAX) throw new BadInputError(`${field}.${name} is longer than ${QUERY_TEXT_MAX} characters`, `${field}.${name}`);
+    }
+    const wi = weight(c.imageWeight, 'imageWeight', 1);
+    const wt = text ? weight(c.textWeight, 'textWeight', 1) : 0;
+    const wn = negative ? weight(c.negativeWeight, 'negativeWeight', 0.5) : 0;
+    if (wi === 0 && wt === 0) throw new BadInputError(`${field}: imageWeight and textWeight are both zero`, `${field}.imageWeight`);
+    const texts = [text, negative].filter(Boolean);
+    const vecs = await this.deps.embedder.embedTexts(texts);
+    const tv = text ? vecs[0]! : undefined;
+    const nv = negative ? vecs[text ? 1 : 0]! : undefined;
+    return composeVectors(image, [
+      [tv, wt],
+      [nv, -wn],
+    ], wi);
+  }
+
+  /**
+   * Each signal's candidates. CLIP without a modality filter searches each modality on its own:
+   * text-text cosines sit far above text-image ones (the modality gap), so one list would hold
+   * text chunks only; the per-modality lists are then normalised per modality (fusion.ts).
+   */
+  private async retrieve(plan: Plan, depth: number, filter: ItemFilter | undefined): Promise<Partial<Record<SignalName, SignalHit<StoredItem>[]>>> {
+    const { store } = this.deps;
+    const run = async (q: SignalQuery): Promise<[SignalName, VectorHit[]]> => {
+      if (q.signal === 'CLIP' && !filter?.modality) {
+        const [texts, imgs] = await Promise.all(
+          (['TEXT', 'IMAGE'] as const).map((modality) => store.searchSignal(q, { topK: depth, filter: { ...filter, modality } })),
+        );
+        return [q.signal, [...texts!, ...imgs!]];
+      }
+      return [q.signal, await store.searchSignal(q, { topK: depth, filter })];
+    };
+    const results = await Promise.all(plan.queries.map(run));
+    return Object.fromEntries(
+      results.map(([s, hits]) => [s, hits.sort((a, b) => b.score - a.score).map((h) => ({ key: h.item.id, modality: h.item.modality, score: h.score, value: h.item, text: h.item.text }))]),
+    );
+  }
+}
+
+/** One signal's ranking as hits: its raw score, except CLIP over both modalities (per-modality scores). */
+function singleSignal(signal: SignalName, lists: Partial<Record<SignalName, SignalHit<StoredItem>[]>>, topK: number) {
+  const list = lists[signal] ?? [];
+  const mixed = new Set(list.map((h) => h.modality)).size > 1;
+  const norm = signal === 'CLIP' && mixed ? perModalityMinMax(list) : (h: SignalHit<StoredItem>) => h.score;
+  return list
+    .map((h, i) => ({ h, score: norm(h), rank: i + 1 }))
+    .sort((a, b) => b.score - a.score || a.rank - b.rank)
+    .slice(0, topK)
+    .map(({ h, score, rank }) => ({ key: h.key, value: h.value, score, signals: [{ signal, rank, score: h.score }] }));
+}
+
+/** weight * base + sum of weight_i * v_i, L2-normalised (CLIP vectors live on the unit sphere). */
+export function composeVectors(base: Float32Array | number[], parts: [Float32Array | number[] | undefined, number][], baseWeight: number): Float32Array {
+  const out = new Float32Array(base.length);
+  for (let i = 0; i < base.length; i++) out[i] = baseWeight * base[i]!;
+  for (const [v, w] of parts) {
+    if (!v || w === 0) continue;
+    for (let i = 0; i < out.length; i++) out[i]! += w * v[i]!;
+  }
+  return l2normalize(out);
 }
 
 const SCALAR = (v: unknown): v is string | number | boolean =>

@@ -1,6 +1,14 @@
 import type { ItemFilter, ItemRecord, ServiceHealth, StoredItem } from '../domain.js';
 import { UnavailableError } from '../errors.js';
-import { MAX_QUERY_WINDOW, checkItemFilter, type VectorHit, type VectorStore, type VectorStoreStats } from './vector-store.js';
+import {
+  MAX_QUERY_WINDOW,
+  checkItemFilter,
+  type CollectionSchemaSpec,
+  type SignalQuery,
+  type VectorHit,
+  type VectorStore,
+  type VectorStoreStats,
+} from './vector-store.js';
 
 type Metric = 'COSINE' | 'IP' | 'L2';
 
@@ -10,12 +18,14 @@ type Metric = 'COSINE' | 'IP' | 'L2';
  * For the fast unit tier and for trying the service without Milvus; nothing survives a restart.
  */
 export class MemoryVectorStore implements VectorStore {
-  private readonly items = new Map<string, { item: StoredItem; vector: number[] }>();
+  private readonly items = new Map<string, { item: StoredItem; vector: number[]; textVector?: number[] }>();
   private dimension: number | null = null;
 
   constructor(
     readonly collection = 'memory',
     private readonly metric: Metric = 'COSINE',
+    /** The signals besides the CLIP vector: text vectors are kept, BM25 is computed over `text`. */
+    readonly spec: CollectionSchemaSpec = { textDimension: null, keyword: false },
   ) {}
 
   async ensureCollection(dimension: number): Promise<void> {
@@ -30,8 +40,9 @@ export class MemoryVectorStore implements VectorStore {
     if (this.dimension === null) throw new Error('ensureCollection() must be called before writing');
     const bad = records.find((r) => r.vector.length !== this.dimension);
     if (bad) throw new UnavailableError('memory', `upsert of "${bad.id}" failed: a ${bad.vector.length}-dimensional vector into a ${this.dimension}-dimensional collection`);
-    for (const { vector, ...item } of records) {
-      this.items.set(item.id, { item: structuredClone(item), vector: Array.from(vector) });
+    for (const { vector, textVector, ...item } of records) {
+      const text = this.spec.textDimension && textVector?.length ? { textVector: Array.from(textVector) } : {};
+      this.items.set(item.id, { item: structuredClone(item), vector: Array.from(vector), ...text });
     }
   }
 
@@ -68,6 +79,29 @@ export class MemoryVectorStore implements VectorStore {
     return scored.slice(0, opts.topK);
   }
 
+  async textVectors(ids: string[]): Promise<Map<string, number[]>> {
+    if (!this.spec.textDimension) return new Map();
+    const zero = () => new Array<number>(this.spec.textDimension!).fill(0);
+    return new Map(ids.flatMap((id) => (this.items.has(id) ? [[id, [...(this.items.get(id)!.textVector ?? zero())]] as const] : [])));
+  }
+
+  async searchSignal(query: SignalQuery, opts: { topK: number; filter?: ItemFilter }): Promise<VectorHit[]> {
+    if (query.signal === 'CLIP') return this.search(query.vector, opts);
+    const entries = this.matching(opts.filter);
+    let scored: VectorHit[];
+    if (query.signal === 'TEXT_DENSE') {
+      if (!this.spec.textDimension) throw new Error('this collection has no text-embedding field');
+      const q = Array.from(query.vector);
+      scored = entries.map((e) => ({ item: structuredClone(e.item), score: e.textVector ? q.reduce((sum, x, i) => sum + x * e.textVector![i]!, 0) : 0 }));
+    } else {
+      if (!this.spec.keyword) throw new Error('this collection has no BM25 field');
+      const bm25 = bm25Scorer([...this.items.values()].map((e) => e.item.text));
+      scored = entries.map((e) => ({ item: structuredClone(e.item), score: bm25(query.text, e.item.text) })).filter((h) => h.score > 0);
+    }
+    scored.sort((a, b) => b.score - a.score || (a.item.id < b.item.id ? -1 : 1));
+    return scored.slice(0, opts.topK);
+  }
+
   async delete(filter: ItemFilter): Promise<number> {
     const hits = this.matching(filter);
     if (Object.keys(filter).length === 0) throw new Error('refusing to delete without a filter');
@@ -97,7 +131,7 @@ export class MemoryVectorStore implements VectorStore {
 
   async close(): Promise<void> {}
 
-  private matching(filter: ItemFilter | undefined): { item: StoredItem; vector: number[] }[] {
+  private matching(filter: ItemFilter | undefined): { item: StoredItem; vector: number[]; textVector?: number[] }[] {
     if (filter) checkItemFilter(filter);
     const all = filter?.ids ? filter.ids.flatMap((id) => this.items.get(id) ?? []) : [...this.items.values()];
     return filter ? [...new Set(all)].filter((e) => matches(e.item, filter)) : all;
@@ -122,6 +156,28 @@ export class MemoryVectorStore implements VectorStore {
   }
 }
 
+const words = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+
+/** Okapi BM25 (k1 1.2, b 0.75) over a corpus of texts, as Milvus's BM25 function computes it (standard analyser). */
+function bm25Scorer(corpus: string[]): (query: string, text: string) => number {
+  const docs = corpus.map(words);
+  const avgLen = docs.reduce((s, d) => s + d.length, 0) / Math.max(1, docs.length);
+  const df = new Map<string, number>();
+  for (const d of docs) for (const w of new Set(d)) df.set(w, (df.get(w) ?? 0) + 1);
+  const n = docs.length;
+  return (query, text) => {
+    const doc = words(text);
+    let score = 0;
+    for (const term of new Set(words(query))) {
+      const tf = doc.filter((w) => w === term).length;
+      if (tf === 0) continue;
+      const idf = Math.log(1 + (n - df.get(term)! + 0.5) / (df.get(term)! + 0.5));
+      score += (idf * tf * 2.2) / (tf + 1.2 * (1 - 0.75 + (0.75 * doc.length) / avgLen));
+    }
+    return score;
+  };
+}
+
 function matches(item: StoredItem, f: ItemFilter): boolean {
   if (f.modality && item.modality !== f.modality) return false;
   if (f.source !== undefined && item.source !== f.source) return false;
@@ -130,6 +186,7 @@ function matches(item: StoredItem, f: ItemFilter): boolean {
   if (f.chunkIndex !== undefined && item.chunkIndex !== f.chunkIndex) return false;
   if (f.idAfter !== undefined && !(item.id > f.idAfter)) return false;
   if (f.idAtMost !== undefined && !(item.id <= f.idAtMost)) return false;
+  if (f.idPrefix !== undefined && !item.id.startsWith(f.idPrefix)) return false;
   for (const c of f.metadata ?? []) {
     const has = Object.prototype.hasOwnProperty.call(item.metadata, c.key);
     const v = item.metadata[c.key];

@@ -37,6 +37,11 @@ export function buildMilvusFilter(f: ItemFilter | undefined, dialect: FilterDial
   if (f.chunkIndex !== undefined) parts.push(`chunk_index == ${literal(f.chunkIndex)}`);
   if (f.idAfter !== undefined) parts.push(`id > ${literal(f.idAfter)}`);
   if (f.idAtMost !== undefined) parts.push(`id <= ${literal(f.idAtMost)}`);
+  if (f.idPrefix !== undefined) {
+    // A range, not LIKE (whose _ matches any character): ids are ASCII letters, digits and _, all below ~.
+    if (!/^[A-Za-z0-9_]*$/.test(f.idPrefix)) throw new BadInputError('an id prefix holds letters, digits and _ only', 'idPrefix');
+    parts.push(`id >= ${literal(f.idPrefix)} && id < ${literal(`${f.idPrefix}~`)}`);
+  }
   for (const c of f.metadata ?? []) {
     const field = `metadata[${literal(c.key)}]`;
     if (c.eq !== undefined) parts.push(`${field} == ${literal(c.eq)}`);

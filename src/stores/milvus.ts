@@ -1,9 +1,17 @@
-import { ConsistencyLevelEnum, DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { ConsistencyLevelEnum, DataType, FunctionType, MilvusClient, type FieldType } from '@zilliz/milvus2-sdk-node';
 import type { Config } from '../config.js';
 import type { ItemFilter, ItemRecord, JsonObject, Modality, ServiceHealth, StoredItem } from '../domain.js';
 import { AppError, BadInputError, UnavailableError, errorMessage } from '../errors.js';
 import { METADATA_KEYS_MAX, buildMilvusFilter, metadataKeys, type FilterDialect } from './milvus-filter.js';
-import { FIELD_LIMITS, MAX_QUERY_WINDOW, type VectorHit, type VectorStore, type VectorStoreStats } from './vector-store.js';
+import {
+  FIELD_LIMITS,
+  MAX_QUERY_WINDOW,
+  type CollectionSchemaSpec,
+  type SignalQuery,
+  type VectorHit,
+  type VectorStore,
+  type VectorStoreStats,
+} from './vector-store.js';
 
 type MilvusConfig = Config['milvus'];
 
@@ -34,6 +42,9 @@ export interface IndexInUse {
   note?: string;
 }
 
+/** Field names of the three signals of an item. */
+const FIELDS = { clip: 'vector', text: 'text_vector', keyword: 'text_sparse' } as const;
+
 /**
  * The only module that touches the Milvus SDK. Works against Milvus Lite (local default),
  * Milvus standalone/distributed and Zilliz Cloud (address + token).
@@ -49,16 +60,25 @@ export class MilvusVectorStore implements VectorStore {
   private pendingRows = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   private healthRpc: 'checkHealth' | 'listCollections' = 'checkHealth';
+  /** The BM25 analyser this instance created the collection with (null for one it found). */
+  analyzerInUse: 'english' | 'standard' | null = null;
 
+  /**
+   * `spec`: the signals this collection holds besides the CLIP vector: a text-embedding vector
+   * (`text_vector`, inner product of normalised vectors) of the item's text (chunk or caption) and
+   * BM25 over the same text (`text_sparse`, filled by Milvus's BM25 function from the analysed
+   * `text` field). A collection created with other signals is refused, never mixed.
+   */
   constructor(
     private readonly client: MilvusClient,
     private readonly cfg: MilvusConfig,
     readonly collection: string,
     private readonly onNotice: (message: string) => void = () => undefined,
     private readonly flushPolicy: { rows: number; idleMs: number } = FLUSH_POLICY,
+    readonly spec: CollectionSchemaSpec = { textDimension: null, keyword: false },
   ) {}
 
-  static connect(cfg: MilvusConfig, collection: string, onNotice?: (message: string) => void): MilvusVectorStore {
+  static connect(cfg: MilvusConfig, collection: string, onNotice?: (message: string) => void, spec?: CollectionSchemaSpec): MilvusVectorStore {
     const client = new MilvusClient({
       address: cfg.address,
       token: cfg.token,
@@ -67,7 +87,7 @@ export class MilvusVectorStore implements VectorStore {
       logLevel: 'error',
     });
     quietConnect(client);
-    return new MilvusVectorStore(client, cfg, collection, onNotice);
+    return new MilvusVectorStore(client, cfg, collection, onNotice, FLUSH_POLICY, spec);
   }
 
   ensureCollection(dimension: number): Promise<void> {
@@ -83,36 +103,62 @@ export class MilvusVectorStore implements VectorStore {
     const name = this.collection;
     await this.call('create collection', async () => {
       if (!(await this.hasCollection())) {
-        check(
-          await this.client.createCollection({
-            collection_name: name,
-            description: 'knowledge items: text chunks and images with CLIP embeddings',
-            consistency_level: 'Strong',
-            fields: [
-              { name: 'id', data_type: DataType.VarChar, is_primary_key: true, autoID: false, max_length: 64 },
-              { name: 'modality', data_type: DataType.VarChar, max_length: 8 },
-              { name: 'document_id', data_type: DataType.VarChar, max_length: 64 },
-              { name: 'chunk_index', data_type: DataType.Int32 },
-              { name: 'title', data_type: DataType.VarChar, max_length: FIELD_LIMITS.title * 4 },
-              { name: 'text', data_type: DataType.VarChar, max_length: FIELD_LIMITS.text * 4 },
-              { name: 'source', data_type: DataType.VarChar, max_length: FIELD_LIMITS.source * 4 },
-              { name: 'metadata', data_type: DataType.JSON },
-              // top-level metadata keys, for `exists` filters (see milvus-filter.ts)
-              {
-                name: 'metadata_keys',
-                data_type: DataType.Array,
-                element_type: DataType.VarChar,
-                max_capacity: METADATA_KEYS_MAX,
-                max_length: 64,
-              },
-              { name: 'created_at', data_type: DataType.Int64 },
-              { name: 'updated_at', data_type: DataType.Int64 },
-              { name: 'vector', data_type: DataType.FloatVector, dim: dimension },
-            ],
-          }),
-        );
+        const createWith = async (analyzer: 'english' | 'standard') =>
+          check(
+            await this.client.createCollection({
+              collection_name: name,
+              description: 'knowledge items: text chunks and images with CLIP embeddings',
+              consistency_level: 'Strong',
+              fields: [
+                { name: 'id', data_type: DataType.VarChar, is_primary_key: true, autoID: false, max_length: 64 },
+                { name: 'modality', data_type: DataType.VarChar, max_length: 8 },
+                { name: 'document_id', data_type: DataType.VarChar, max_length: 64 },
+                { name: 'chunk_index', data_type: DataType.Int32 },
+                { name: 'title', data_type: DataType.VarChar, max_length: FIELD_LIMITS.title * 4 },
+                // The analyser (english: words, lower case, no stop words, stems) feeds the BM25 function.
+                {
+                  name: 'text',
+                  data_type: DataType.VarChar,
+                  max_length: FIELD_LIMITS.text * 4,
+                  ...(this.spec.keyword ? { enable_analyzer: true, analyzer_params: { type: analyzer } } : {}),
+                },
+                { name: 'source', data_type: DataType.VarChar, max_length: FIELD_LIMITS.source * 4 },
+                { name: 'metadata', data_type: DataType.JSON },
+                // top-level metadata keys, for `exists` filters (see milvus-filter.ts)
+                {
+                  name: 'metadata_keys',
+                  data_type: DataType.Array,
+                  element_type: DataType.VarChar,
+                  max_capacity: METADATA_KEYS_MAX,
+                  max_length: 64,
+                },
+                { name: 'created_at', data_type: DataType.Int64 },
+                { name: 'updated_at', data_type: DataType.Int64 },
+                { name: FIELDS.clip, data_type: DataType.FloatVector, dim: dimension },
+                ...this.signalFields(),
+              ],
+              ...(this.spec.keyword
+                ? { functions: [{ name: 'text_bm25', type: FunctionType.BM25, input_field_names: ['text'], output_field_names: [FIELDS.keyword], params: {} }] }
+                : {}),
+            }),
+          );
+        // Milvus Lite 3.x has no 'english' analyser (standard and jieba only): there the default
+        // (auto) uses standard, which neither stems nor drops stop words.
+        const wanted = this.spec.analyzer ?? 'auto';
+        if (wanted === 'auto') {
+          this.analyzerInUse = 'english';
+          await createWith('english').catch(async (err: unknown) => {
+            if (!/unknown tokenizer type/i.test(errorMessage(err))) throw err;
+            this.analyzerInUse = 'standard';
+            await createWith('standard');
+          });
+        } else {
+          this.analyzerInUse = wanted;
+          await createWith(wanted);
+        }
       } else {
         const desc = check(await this.client.describeCollection({ collection_name: name }));
+        this.checkSignals(desc.schema.fields);
         this.dialect = { keysField: desc.schema.fields.some((f) => f.name === 'metadata_keys') };
         const vec = desc.schema.fields.find((f) => f.name === 'vector');
         const dim = Number(vec?.type_params?.find((p) => p.key === 'dim')?.value ?? vec?.dim ?? NaN);
@@ -125,9 +171,65 @@ export class MilvusVectorStore implements VectorStore {
         }
       }
       this.index = (await this.describeVectorIndex()) ?? (await this.createVectorIndex());
+      await this.ensureSignalIndexes(this.index.type);
       check(await this.client.loadCollection({ collection_name: name }));
     });
     this.dimension = dimension;
+  }
+
+  private signalFields(): FieldType[] {
+    const out: FieldType[] = [];
+    if (this.spec.textDimension) out.push({ name: FIELDS.text, data_type: DataType.FloatVector, dim: this.spec.textDimension });
+    if (this.spec.keyword) out.push({ name: FIELDS.keyword, data_type: DataType.SparseFloatVector, is_function_output: true });
+    return out;
+  }
+
+  /**
+   * An existing collection must hold exactly the signals this service writes: a collection made
+   * before the text embedder (or with another one, or without BM25) is refused with the way out,
+   * so two kinds of items never share a collection.
+   */
+  private checkSignals(fields: { name: string; type_params?: { key: string; value: unknown }[]; dim?: unknown }[]): void {
+    const has = (n: string) => fields.find((f) => f.name === n);
+    const text = has(FIELDS.text);
+    const textDim = text ? Number(text.type_params?.find((p) => p.key === 'dim')?.value ?? text.dim ?? NaN) : null;
+    const problems: string[] = [];
+    if ((textDim ?? null) !== this.spec.textDimension) {
+      problems.push(
+        this.spec.textDimension === null
+          ? `it has a text-embedding field (${textDim} dimensions) but no text model is configured (TEXT_MODEL=none)`
+          : textDim === null
+            ? `it has no text-embedding field (it was made before hybrid search, CLIP only)`
+            : `its text-embedding field has ${textDim} dimensions, the text model makes ${this.spec.textDimension}`,
+      );
+    }
+    if (Boolean(has(FIELDS.keyword)) !== this.spec.keyword) problems.push(this.spec.keyword ? 'it has no BM25 field' : 'it has a BM25 field but keyword search is off');
+    if (problems.length) {
+      throw new AppError(
+        'UNAVAILABLE',
+        `Milvus collection "${this.collection}" does not match this service's signals: ${problems.join('; ')}. ` +
+          `Copy its items into a new collection with \`npm run migrate:collection -- --from ${this.collection} --to <new name>\` ` +
+          '(re-embeds their text), then use that one (MILVUS_COLLECTION, or unset it for the default name)',
+        { service: 'milvus', collection: this.collection },
+      );
+    }
+  }
+
+  /** The text-embedding index (same type as the CLIP one, inner product) and BM25's sparse index, if missing. */
+  private async ensureSignalIndexes(clipIndexType: string): Promise<void> {
+    const missing = async (field: string) => {
+      const res = await this.client.describeIndex({ collection_name: this.collection, field_name: field });
+      if (Number(res.status?.code ?? 0) !== 0) return true;
+      return !res.index_descriptions?.some((d) => d.field_name === field);
+    };
+    if (this.spec.textDimension && (await missing(FIELDS.text))) {
+      check(await this.client.createIndex({ collection_name: this.collection, field_name: FIELDS.text, ...indexSpecFor(clipIndexType, this.cfg), metric_type: 'IP' }));
+    }
+    if (this.spec.keyword && (await missing(FIELDS.keyword))) {
+      check(
+        await this.client.createIndex({ collection_name: this.collection, field_name: FIELDS.keyword, index_type: 'SPARSE_INVERTED_INDEX', metric_type: 'BM25', params: {} }),
+      );
+    }
   }
 
   /** The index on the vector field as the server describes it; undefined if there is none. */
@@ -209,6 +311,8 @@ export class MilvusVectorStore implements VectorStore {
       created_at: r.createdAt.getTime(),
       updated_at: r.updatedAt.getTime(),
       vector: Array.from(r.vector),
+      // Items without text (an image with no caption) get a zero vector: inner product 0 with any query.
+      ...(this.spec.textDimension ? { [FIELDS.text]: r.textVector?.length ? Array.from(r.textVector) : new Array<number>(this.spec.textDimension).fill(0) } : {}),
     }));
     await this.call('upsert', async () => {
       for (let start = 0; start < data.length; start += MAX_ROWS_PER_WRITE) {
@@ -336,25 +440,53 @@ export class MilvusVectorStore implements VectorStore {
     return new Map(rows.data.map((r) => [String(r.id), Array.from(r.vector as number[])]));
   }
 
-  async search(vector: Float32Array | number[], opts: { topK: number; filter?: ItemFilter }): Promise<VectorHit[]> {
-    if (!(await this.exists())) return [];
-    const filter = buildMilvusFilter(opts.filter, this.dialect);
-    const params = (this.index ?? (await this.indexInUse()))?.search ?? {};
-    const res = await this.read('search', async () =>
+  async textVectors(ids: string[]): Promise<Map<string, number[]>> {
+    if (ids.length === 0 || !this.spec.textDimension || !(await this.exists())) return new Map();
+    const rows = await this.read('query', async () =>
       check(
-        await this.client.search({
+        await this.client.query({
           collection_name: this.collection,
-          anns_field: 'vector',
-          data: Array.from(vector),
-          limit: opts.topK,
-          ...(filter ? { filter } : {}),
-          output_fields: SCALAR_FIELDS,
-          params,
+          filter: buildMilvusFilter({ ids }, this.dialect),
+          output_fields: ['id', FIELDS.text],
+          limit: ids.length,
           consistency_level: ConsistencyLevelEnum.Strong,
         }),
       ),
     );
-    return (res.results as Record<string, unknown>[]).map((r) => ({ item: toItem(r), score: Number(r.score) }));
+    return new Map(rows.data.map((r) => [String(r.id), Array.from(r[FIELDS.text] as number[])]));
+  }
+
+  async search(vector: Float32Array | number[], opts: { topK: number; filter?: ItemFilter }): Promise<VectorHit[]> {
+    return this.searchSignal({ signal: 'CLIP', vector }, opts);
+  }
+
+  async searchSignal(query: SignalQuery, opts: { topK: number; filter?: ItemFilter }): Promise<VectorHit[]> {
+    if (query.signal === 'TEXT_DENSE' && !this.spec.textDimension) throw new Error('this collection has no text-embedding field');
+    if (query.signal === 'KEYWORD' && !this.spec.keyword) throw new Error('this collection has no BM25 field');
+    if (!(await this.exists())) return [];
+    const filter = buildMilvusFilter(opts.filter, this.dialect);
+    const params = (this.index ?? (await this.indexInUse()))?.search ?? {};
+    const target =
+      query.signal === 'KEYWORD'
+        ? { anns_field: FIELDS.keyword, data: [query.text], metric_type: 'BM25', params: {} }
+        : query.signal === 'TEXT_DENSE'
+          ? { anns_field: FIELDS.text, data: Array.from(query.vector), metric_type: 'IP', params }
+          : { anns_field: FIELDS.clip, data: Array.from(query.vector), params };
+    const res = await this.read('search', async () =>
+      check(
+        await this.client.search({
+          collection_name: this.collection,
+          ...target,
+          limit: opts.topK,
+          ...(filter ? { filter } : {}),
+          output_fields: SCALAR_FIELDS,
+          consistency_level: ConsistencyLevelEnum.Strong,
+        }),
+      ),
+    );
+    // BM25 is positive by definition; Milvus Lite 3.x reports it negated (as a distance).
+    const score = query.signal === 'KEYWORD' ? (r: Record<string, unknown>) => Math.abs(Number(r.score)) : (r: Record<string, unknown>) => Number(r.score);
+    return (res.results as Record<string, unknown>[]).map((r) => ({ item: toItem(r), score: score(r) }));
   }
 
   async delete(filter: ItemFilter): Promise<number> {

@@ -28,6 +28,22 @@ export function checkItemFilter(f: ItemFilter): void {
   }
 }
 
+/** The signals a collection holds besides the CLIP vector (decided by the configured models). */
+export interface CollectionSchemaSpec {
+  /** Dimension of the text-embedding vector; null = no text embedder. */
+  textDimension: number | null;
+  /** BM25 over the item text. */
+  keyword: boolean;
+  /** The Milvus analyser of that text; auto (default): english where the engine has it, else standard. */
+  analyzer?: 'auto' | 'english' | 'standard';
+}
+
+/** One signal's query: a CLIP or text-embedding vector, or the words for BM25. */
+export type SignalQuery =
+  | { signal: 'CLIP'; vector: Float32Array | number[] }
+  | { signal: 'TEXT_DENSE'; vector: Float32Array | number[] }
+  | { signal: 'KEYWORD'; text: string };
+
 export interface VectorHit {
   item: StoredItem;
   score: number;
@@ -51,6 +67,8 @@ export interface VectorStoreStats {
  */
 export interface VectorStore {
   readonly collection: string;
+  /** The signals the collection holds besides the CLIP vector. */
+  readonly spec: CollectionSchemaSpec;
   /** Create the collection and its index if missing; check the dimension if present. */
   ensureCollection(dimension: number): Promise<void>;
   upsert(records: ItemRecord[]): Promise<void>;
@@ -63,7 +81,12 @@ export interface VectorStore {
   idsWithPrefix(prefix: string, limit: number): Promise<string[]>;
   /** Vectors of stored items, by id (for "more like this item"). */
   vectors(ids: string[]): Promise<Map<string, number[]>>;
+  /** Text-embedding vectors of stored items, by id (empty without a text embedder). */
+  textVectors(ids: string[]): Promise<Map<string, number[]>>;
+  /** CLIP search (the same as searchSignal with signal CLIP). */
   search(vector: Float32Array | number[], opts: { topK: number; filter?: ItemFilter }): Promise<VectorHit[]>;
+  /** One signal's ranking: CLIP cosine, text-embedding inner product, or BM25 (higher is better). */
+  searchSignal(query: SignalQuery, opts: { topK: number; filter?: ItemFilter }): Promise<VectorHit[]>;
   /** Deletes every item the filter matches; returns how many there were. */
   delete(filter: ItemFilter): Promise<number>;
   /** Make everything written so far durable and indexed (sealed); returns when it is. */

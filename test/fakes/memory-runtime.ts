@@ -17,7 +17,8 @@ export async function memoryRuntime(env: Record<string, string> = {}, overrides:
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', MEDIA_DIR: path.join(os.tmpdir(), `kg-media-${randomBytes(6).toString('hex')}`), ...env });
   const vectors = overrides.vectors ?? new MemoryVectorStore();
   const graph = overrides.graph ?? new MemoryGraphStore();
-  const runtime = await buildRuntime(config, createLogger('silent'), { embedder: new HashEmbedder(), ...overrides, vectors, graph });
+  // No text model either (textEmbedder null): the unit tier loads no model file.
+  const runtime = await buildRuntime(config, createLogger('silent'), { embedder: new HashEmbedder(), textEmbedder: null, ...overrides, vectors, graph });
   const gql = await inProcess(runtime);
   return { runtime, services: runtime.services, stores: runtime.stores, gql };
 }

@@ -54,8 +54,8 @@ describe('ingest and search over GraphQL (real Milvus, tiny CLIP)', () => {
     expect(item.data!.item.title).toBe('Cats, revised');
   });
 
-  it('chunks a long document to fit the 77-token window, in order, with overlap', async () => {
-    const text = Array.from({ length: 120 }, (_, i) => `Sentence number ${i} talks about rivers and mountains.`).join(' ');
+  it("chunks a long document to fit the text embedder's window, in order, with overlap", async () => {
+    const text = Array.from({ length: 240 }, (_, i) => `Sentence number ${i} talks about rivers and mountains.`).join(' ');
     const r = await gql.exec(INGEST_TEXT, { input: { text, title: 'Long' } });
     expect(r.errors).toBeUndefined();
     const chunks = r.data!.ingestText.chunks as { chunkIndex: number; text: string }[];
@@ -189,7 +189,7 @@ describe('ingest and search over GraphQL (real Milvus, tiny CLIP)', () => {
   });
 
   it('deletes one item, or a whole document by its id', async () => {
-    const r = await gql.exec(INGEST_TEXT, { input: { text: Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ') } });
+    const r = await gql.exec(INGEST_TEXT, { input: { text: Array.from({ length: 200 }, (_, i) => `word${i}`).join(' ') } });
     const { documentId, chunks } = r.data!.ingestText;
     expect(chunks.length).toBeGreaterThan(1);
     const before = await count();

@@ -12,6 +12,21 @@ export type AnswerMode =
   /** No evidence, or the question was refused. */
   | 'NONE';
 
+/**
+ * A composed query (with image or itemId): CLIP vector arithmetic,
+ * normalize(imageWeight * image + textWeight * text - negativeWeight * negativeText),
+ * e.g. an image of a dress with text "red", or a photo with negativeText "people". Weights 0..1.
+ */
+export type ComposeInput = {
+  imageWeight?: number | null | undefined;
+  /** What to move away from (e.g. "people"). */
+  negativeText?: string | null | undefined;
+  negativeWeight?: number | null | undefined;
+  /** What to move towards (e.g. "in red"). */
+  text?: string | null | undefined;
+  textWeight?: number | null | undefined;
+};
+
 export type GraphEvidenceKind =
   /** An entity's own description. */
   | 'ENTITY'
@@ -91,20 +106,48 @@ export type SearchFilter = {
 
 /** Exactly one of text, image or itemId. */
 export type SearchInput = {
+  /** Modify the image (or itemId) query with text; needs image or itemId. */
+  compose?: ComposeInput | null | undefined;
   filter?: SearchFilter | null | undefined;
   /** Find items closest to this image (url or base64, same rules as ingest). */
   image?: ImageQueryInput | null | undefined;
   /** Find items similar to a stored item. */
   itemId?: string | null | undefined;
+  /** How to rank (default HYBRID; image and composed queries use CLIP). */
+  mode?: SearchMode | null | undefined;
   /**
    * With text: let the router pick the routes, and return the items the chosen routes point at
    * (vector hits, and items that mention entities the graph route linked), fused by rank.
    */
   routed?: boolean | null | undefined;
-  /** Find items (text chunks and images) whose CLIP embedding is closest to this text. */
+  /** Find items (text chunks and images) that match this text (mode HYBRID unless another mode is given). */
   text?: string | null | undefined;
   /** How many hits, 1..SEARCH_MAX_TOP_K (default 100). */
   topK?: number | null | undefined;
+  /** Per-request HYBRID weights. */
+  weights?: SignalWeights | null | undefined;
+};
+
+/**
+ * How a search ranks. Every item carries three signals: its CLIP vector (images and text share
+ * one space), the text embedder's vector of its text (a chunk or an image caption) and BM25 over
+ * that text.
+ */
+export type SearchMode =
+  /** CLIP alone (text->image, image->image, image->text); per modality when both are searched. Image and composed queries use it. */
+  | 'CLIP'
+  /** All signals that mean something, fused by normalised score (the default for text queries). The bundled random CLIP gets no vote. */
+  | 'HYBRID'
+  /** BM25 alone: exact words (names, codes, rare terms). */
+  | 'KEYWORD'
+  /** The text embedder alone (all-MiniLM-L6-v2 by default): meaning, synonyms, descriptions, some typos. */
+  | 'TEXT_DENSE';
+
+/** HYBRID weights of this request (each 0..1; 0 = no vote); unset ones keep the configured defaults. */
+export type SignalWeights = {
+  clip?: number | null | undefined;
+  keyword?: number | null | undefined;
+  textDense?: number | null | undefined;
 };
 
 export type TextDocumentInput = {

@@ -1,0 +1,230 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main as migrate } from '../../src/cli/migrate.js';
+import { PROJECT_ROOT } from '../../src/config.js';
+import { MilvusVectorStore } from '../../src/stores/milvus.js';
+import { errorCodes, inProcess } from '../graphql.js';
+import { testServices, uniqueName } from '../helpers.js';
+
+/**
+ * Search modes, per-hit signals, composed queries and bad input on the real services: Milvus with
+ * the three signals per item, the real text embedder (all-MiniLM-L6-v2 from the setup's folder)
+ * and the tiny random CLIP (so CLIP has no vote in HYBRID).
+ */
+const png = (f: string) => readFileSync(path.join(PROJECT_ROOT, 'test/fixtures/images', f)).toString('base64');
+const SEARCH = `query($input: SearchInput!) { search(input: $input) {
+  mode queryModality warnings hits { rank score item { id text modality } signals { signal rank score } } } }`;
+
+type Hit = { rank: number; score: number; item: { id: string; text: string; modality: string }; signals: { signal: string; rank: number; score: number }[] };
+type Result = { mode: string; queryModality: string; warnings: string[]; hits: Hit[] };
+
+let ctx: Awaited<ReturnType<typeof testServices>>;
+let gql: Awaited<ReturnType<typeof inProcess>>;
+const search = async (input: Record<string, unknown>) => {
+  const r = await gql.exec<{ search: Result }>(SEARCH, { input });
+  expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
+  return r.data!.search;
+};
+const badInput = async (input: Record<string, unknown>) => {
+  const r = await gql.exec(SEARCH, { input });
+  expect(errorCodes(r)).toEqual(['BAD_USER_INPUT']);
+  return r.errors![0]!.extensions!.field;
+};
+const ids: Record<string, string> = {};
+
+beforeAll(async () => {
+  ctx = await testServices();
+  gql = await inProcess(ctx.runtime);
+  const captions: [string, string][] = [
+    ['cat face', 'solid-red-32x32.png'],
+    ['woman firefighter', 'checker-64x96.png'],
+    ['frog face', 'gradient-32x32.png'],
+    ['automobile', 'solid-blue-64x48.png'],
+  ];
+  const r = await gql.exec<{ ingestBatch: { results: { itemIds: string[] }[] } }>(
+    `mutation($items: [IngestItemInput!]!) { ingestBatch(items: $items) { results { itemIds error { message } } } }`,
+    {
+      items: [
+        ...captions.map(([caption, file]) => ({ image: { base64: png(file), caption } })),
+        { text: { text: 'Trains run on rails between cities.' } },
+        { image: { base64: png('noise-50x40.png') } }, // no caption: no text signals, CLIP only
+      ],
+    },
+  );
+  expect(r.errors).toBeUndefined();
+  captions.forEach(([c], i) => (ids[c] = r.data!.ingestBatch.results[i]!.itemIds[0]!));
+  ids.trains = r.data!.ingestBatch.results[4]!.itemIds[0]!;
+  ids.uncaptioned = r.data!.ingestBatch.results[5]!.itemIds[0]!;
+});
+afterAll(async () => {
+  await gql?.stop();
+  await ctx?.cleanup();
+});
+
+describe('search modes and signals (real Milvus, real text embedder)', () => {
+  it('health reports the text model', async () => {
+    const r = await gql.exec<{ health: { textModel: Record<string, unknown> } }>('{ health { textModel { id source dimension maxTokens loaded } } }');
+    expect(r.data!.health.textModel).toEqual({ id: 'all-MiniLM-L6-v2', source: 'LOCAL_DIR', dimension: 384, maxTokens: 256, loaded: true });
+  });
+
+  it('HYBRID is the default for text: a synonym finds the caption, and the random CLIP gets no vote', async () => {
+    const r = await search({ text: 'kitty', topK: 3 });
+    expect(r.mode).toBe('HYBRID');
+    expect(r.hits[0]!.item.id).toBe(ids['cat face']);
+    expect(r.hits[0]!.signals.map((s) => s.signal)).toContain('TEXT_DENSE');
+    expect(r.hits.flatMap((h) => h.signals.map((s) => s.signal))).not.toContain('CLIP');
+    expect(r.warnings.join(' ')).toMatch(/CLIP has no vote/);
+  });
+
+  it('KEYWORD ranks by BM25 over the same text: exact words only, positive scores', async () => {
+    const r = await search({ text: 'face', mode: 'KEYWORD' });
+    expect(r.mode).toBe('KEYWORD');
+    expect(r.hits.map((h) => h.item.id).sort()).toEqual([ids['cat face'], ids['frog face']].sort());
+    for (const h of r.hits) {
+      expect(h.signals).toEqual([{ signal: 'KEYWORD', rank: h.rank, score: h.score }]);
+      expect(h.score).toBeGreaterThan(0);
+    }
+    expect((await search({ text: 'kitty', mode: 'KEYWORD' })).hits).toEqual([]);
+  });
+
+  it('TEXT_DENSE finds meaning: "car" -> automobile, "railway" -> the text about trains', async () => {
+    expect((await search({ text: 'car', mode: 'TEXT_DENSE', topK: 1 })).hits[0]!.item.id).toBe(ids.automobile);
+    const r = await search({ text: 'railway transport', mode: 'TEXT_DENSE', topK: 1 });
+    expect(r.hits[0]!.item.id).toBe(ids.trains);
+    expect(r.hits[0]!.signals[0]!.signal).toBe('TEXT_DENSE');
+  });
+
+  it('HYBRID lists every signal that found a hit, and an exact name ranks first with both votes', async () => {
+    const r = await search({ text: 'cat face', topK: 4 });
+    expect(r.hits[0]!.item.id).toBe(ids['cat face']);
+    expect(r.hits[0]!.signals.map((s) => s.signal).sort()).toEqual(['KEYWORD', 'TEXT_DENSE']);
+    // "frog face" shares a word: BM25 finds it, but covering half the query its vote is small.
+    const frog = r.hits.find((h) => h.item.id === ids['frog face'])!;
+    expect(frog.score).toBeLessThan(r.hits[0]!.score);
+  });
+
+  it('CLIP mode runs CLIP alone (and says its model is random); image queries use CLIP', async () => {
+    const r = await search({ text: 'cat face', mode: 'CLIP', topK: 10 });
+    expect(r.mode).toBe('CLIP');
+    expect(new Set(r.hits.flatMap((h) => h.signals.map((s) => s.signal)))).toEqual(new Set(['CLIP']));
+    expect(r.warnings.join(' ')).toMatch(/random/);
+    const img = await search({ image: { base64: png('solid-red-32x32.png') }, topK: 1 });
+    expect(img).toMatchObject({ mode: 'CLIP', queryModality: 'IMAGE' });
+    expect(img.hits[0]!.item.id).toBe(ids['cat face']);
+  });
+
+  it('more like this item: CLIP plus its caption, without the item itself', async () => {
+    const r = await search({ itemId: ids['cat face'], topK: 3 });
+    expect(r.hits.map((h) => h.item.id)).not.toContain(ids['cat face']);
+    expect(r.hits[0]!.item.id).toBe(ids['frog face']);
+  });
+
+  it('per-request weights: KEYWORD alone by weight behaves like KEYWORD', async () => {
+    const r = await search({ text: 'firefighter', weights: { textDense: 0, keyword: 1 }, topK: 2 });
+    expect(r.hits[0]!.item.id).toBe(ids['woman firefighter']);
+    expect(r.hits.every((h) => h.score === 0 || h.signals.some((s) => s.signal === 'KEYWORD'))).toBe(true);
+  });
+
+  it('composed query: an item moved towards text (CLIP arithmetic), the item itself left out', async () => {
+    const r = await search({ itemId: ids['cat face'], compose: { text: 'in blue', negativeText: 'red', textWeight: 0.8, negativeWeight: 0.3 }, topK: 3 });
+    expect(r.mode).toBe('CLIP');
+    expect(r.hits).toHaveLength(3);
+    expect(r.hits.map((h) => h.item.id)).not.toContain(ids['cat face']);
+    expect(r.warnings.join(' ')).toMatch(/random/);
+    const byImage = await search({ image: { base64: png('checker-64x96.png') }, compose: { text: 'a car' }, topK: 2 });
+    expect(byImage).toMatchObject({ mode: 'CLIP', queryModality: 'IMAGE' });
+  });
+
+  it('bad input names the field: unknown mode, weights out of range or all zero, compose without an image', async () => {
+    const unknown = await gql.exec(SEARCH, { input: { text: 'x', mode: 'SEMANTIC' } });
+    expect(errorCodes(unknown)).toEqual(['BAD_USER_INPUT']);
+    expect(unknown.errors![0]!.message).toMatch(/SEMANTIC/);
+    expect(await badInput({ text: 'x', weights: { keyword: 1.5 } })).toBe('input.weights.keyword');
+    expect(await badInput({ text: 'x', weights: { textDense: 0, keyword: 0, clip: 0 } })).toBe('input.weights');
+    expect(await badInput({ text: 'x', compose: { text: 'red' } })).toBe('input.compose');
+    expect(await badInput({ itemId: ids['cat face'], compose: {} })).toBe('input.compose.text');
+    expect(await badInput({ itemId: ids['cat face'], compose: { text: 'red', textWeight: -1 } })).toBe('input.compose.textWeight');
+    expect(await badInput({ itemId: ids['cat face'], compose: { text: 'red', imageWeight: 0, textWeight: 0 } })).toBe('input.compose.imageWeight');
+    expect(await badInput({ image: { base64: png('solid-red-32x32.png') }, mode: 'KEYWORD' })).toBe('input.mode');
+    expect(await badInput({ itemId: ids.uncaptioned, mode: 'TEXT_DENSE' })).toBe('input.mode');
+  });
+
+  it('routed search and the VECTOR route of ask run the same hybrid search', async () => {
+    const routed = await gql.exec<{ search: { hits: { item: { id: string } }[] } }>(
+      `query { search(input: { text: "show me a picture of a kitty", routed: true, topK: 5 }) { hits { item { id } } } }`,
+    );
+    expect(routed.errors).toBeUndefined();
+    expect(routed.data!.search.hits.map((h) => h.item.id)).toContain(ids['cat face']);
+  });
+});
+
+describe('text chunks follow the text embedder window; no text model and migration', () => {
+  it('a document is cut to the text embedder window (254 word pieces), not CLIP 75', async () => {
+    const text = Array.from({ length: 60 }, (_, i) => `Sentence ${i} is about rivers.`).join(' '); // ~360 word pieces
+    const doc = await ctx.services.ingest.ingestText({ text });
+    expect(doc.chunks.length).toBe(2);
+  });
+
+  it('TEXT_MODEL=none: HYBRID fuses what is left, TEXT_DENSE is refused naming input.mode', async () => {
+    const bare = await testServices({ TEXT_MODEL: 'none' });
+    const g = await inProcess(bare.runtime);
+    try {
+      const r = await g.exec<{ health: { textModel: unknown } }>('{ health { textModel { id } } }');
+      expect(r.data!.health.textModel).toBeNull();
+      await bare.services.ingest.ingestImage({ base64: png('solid-red-32x32.png'), caption: 'cat face' });
+      const hybrid = await bare.services.search.search({ text: 'cat face' });
+      expect(hybrid.hits[0]!.signals!.map((s) => s.signal)).toEqual(['KEYWORD']);
+      const refused = await g.exec(SEARCH, { input: { text: 'x', mode: 'TEXT_DENSE' } });
+      expect(errorCodes(refused)).toEqual(['BAD_USER_INPUT']);
+      expect(refused.errors![0]!.extensions!.field).toBe('input.mode');
+    } finally {
+      await g.stop();
+      await bare.cleanup();
+    }
+  });
+
+  it('a collection made before hybrid search is refused (never mixed) and npm run migrate:collection copies it over', async () => {
+    // A CLIP-only collection as the service wrote it before: no text vector, no BM25.
+    const oldName = uniqueName('t_old');
+    const old = MilvusVectorStore.connect(ctx.config.milvus, oldName, undefined, { textDimension: null, keyword: false });
+    const dim = ctx.runtime.embedder.info().dimension!;
+    const now = new Date();
+    const item = (id: string, text: string) => ({ id, modality: 'IMAGE' as const, text, title: '', source: `s:${id}`, documentId: '', chunkIndex: -1, metadata: {}, createdAt: now, updatedAt: now });
+    // Content-hash ids, as ingest makes them.
+    const items = Array.from({ length: 30 }, (_, i) => item(`img_${createHash('sha256').update(String(i)).digest('hex').slice(0, 32)}`, i === 7 ? 'cat face' : `thing ${i}`));
+    await old.ensureCollection(dim);
+    await old.upsert(items.map((i, k) => ({ ...i, vector: Array.from({ length: dim }, (_, d) => (d === k % dim ? 1 : 0.01)) })));
+    const newName = uniqueName('t_new');
+    try {
+      // The same name opened with this service's signals: refused, with the way out.
+      const mixed = MilvusVectorStore.connect(ctx.config.milvus, oldName, undefined, ctx.stores.vectors.spec);
+      await expect(mixed.ensureCollection(dim)).rejects.toThrow(/does not match this service's signals.*no text-embedding field.*migrate:collection/);
+      await mixed.close();
+
+      const migrated = await testServices({ MILVUS_COLLECTION: newName });
+      const out: string[] = [];
+      const io = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: () => true, isTTY: false } };
+      try {
+        const code = await migrate(['--from', oldName, '--batch', '8'], { runtime: migrated.runtime, io: io as never });
+        expect(code, out.join('')).toBe(0);
+        expect(out.join('')).toMatch(/copied 30 items/);
+        expect(await migrated.stores.vectors.count()).toBe(30);
+        const r = await migrated.services.search.search({ text: 'kitty', mode: 'TEXT_DENSE', topK: 1 });
+        expect(r.hits[0]!.item.id).toBe(items[7]!.id);
+        const kw = await migrated.services.search.search({ text: 'cat', mode: 'KEYWORD', topK: 1 });
+        expect(kw.hits[0]!.item.id).toBe(items[7]!.id);
+        // CLIP vectors are copied as they were.
+        const id = items[3]!.id;
+        expect((await migrated.stores.vectors.vectors([id])).get(id)).toEqual((await old.vectors([id])).get(id));
+      } finally {
+        await migrated.cleanup();
+      }
+      expect(await old.count()).toBe(30); // the old collection is left as it was
+    } finally {
+      await old.drop();
+      await old.close();
+    }
+  });
+});
