@@ -37,6 +37,7 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
           target,
           graph: runtime.stores.graph,
           embedder: runtime.embedder,
+          textEmbedder: runtime.textEmbedder,
           media: runtime.stores.media,
           limits: config.limits,
           checkpointFile: path.join(stateDir, 'reembed', `${from}__${target.collection}.json`),

@@ -4,6 +4,7 @@ import { BrowseService } from '../browse/service.js';
 import type { Config } from '../config.js';
 import type { ItemRecord } from '../domain.js';
 import type { Embedder } from '../embed/embedder.js';
+import type { TextEmbedder } from '../embed/text.js';
 import type { GraphStore } from '../stores/graph-store.js';
 import type { MediaStore } from '../stores/media-store.js';
 import type { VectorStore } from '../stores/vector-store.js';
@@ -39,6 +40,8 @@ export class Reembedder {
       target: VectorStore;
       graph: GraphStore;
       embedder: Embedder;
+      /** The text embedder, when the target collection holds its vectors (chunks and captions). */
+      textEmbedder?: TextEmbedder | undefined;
       media: MediaStore;
       limits: Config['limits'];
       checkpointFile: string;
@@ -70,6 +73,13 @@ export class Reembedder {
       }
       const [textVecs, imageVecs] = await Promise.all([embedder.embedTexts(texts.map((t) => t.text)), embedder.embedImages(images.map((i) => i.pixels))]);
       const records: ItemRecord[] = [...texts.map((item, k) => ({ ...item, vector: textVecs[k]! })), ...images.map(({ item }, k) => ({ ...item, vector: imageVecs[k]! }))];
+      // The text signal: every item's text (chunk or caption); BM25 is filled by the store.
+      const textEmbedder = target.spec.textDimension ? this.deps.textEmbedder : undefined;
+      if (textEmbedder) {
+        const withText = records.filter((r) => r.text.trim());
+        const sentenceVecs = await textEmbedder.embed(withText.map((r) => r.text));
+        withText.forEach((r, k) => (r.textVector = sentenceVecs[k]!));
+      }
       if (records.length) await target.upsert(records);
       state.done += records.length;
       state.lastId = page.items.at(-1)?.id ?? state.lastId;

@@ -35,7 +35,8 @@ const cosine = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!
 
 describe('re-embedding into a new collection', () => {
   it('re-embeds text from stored text and images from the media store, resumes after a crash, keeps ids and metadata', async () => {
-    const target = MilvusVectorStore.connect(ctx.config.milvus, uniqueName('reembed'));
+    // With this service's signals: CLIP, the text embedder's vector, BM25.
+    const target = MilvusVectorStore.connect(ctx.config.milvus, uniqueName('reembed'), undefined, ctx.stores.vectors.spec);
     targets.push(target);
     let upserts = 0;
     // The second batch's write fails, like a process killed mid-run.
@@ -48,7 +49,16 @@ describe('re-embedding into a new collection', () => {
     });
     const checkpointFile = path.join(dir, 'ckpt.json');
     const make = (t: VectorStore) =>
-      new Reembedder({ source: ctx.stores.vectors, target: t, graph: ctx.stores.graph, embedder: ctx.runtime.embedder, media: ctx.stores.media, limits: ctx.config.limits, checkpointFile });
+      new Reembedder({
+        source: ctx.stores.vectors,
+        target: t,
+        graph: ctx.stores.graph,
+        embedder: ctx.runtime.embedder,
+        textEmbedder: ctx.runtime.textEmbedder,
+        media: ctx.stores.media,
+        limits: ctx.config.limits,
+        checkpointFile,
+      });
     await expect(make(crashing).run({ batch: 3 })).rejects.toThrow('killed');
     expect(await target.count()).toBe(3);
 
@@ -62,6 +72,9 @@ describe('re-embedding into a new collection', () => {
     const ids = (await ctx.stores.vectors.list({}, 100)).map((i) => i.id);
     const [before, after] = await Promise.all([ctx.stores.vectors.vectors(ids), target.vectors(ids)]);
     for (const id of ids) expect(cosine(before.get(id)!, after.get(id)!), id).toBeGreaterThan(0.999);
+    // The text signal too (chunks and captions), so HYBRID search works on the new collection.
+    const [textBefore, textAfter] = await Promise.all([ctx.stores.vectors.textVectors(ids), target.textVectors(ids)]);
+    for (const id of ids) expect(cosine(textBefore.get(id)!, textAfter.get(id)!), id).toBeGreaterThan(0.999);
     const [a] = await target.get([ids.find((i) => i.startsWith('img_'))!]);
     const [b] = await ctx.stores.vectors.get([a!.id]);
     expect(a).toEqual(b);
