@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/config.js';
+import { DEFAULT_TEXT_MODEL_DIR, PROJECT_ROOT } from '../../src/config.js';
 import { MilvusVectorStore } from '../../src/stores/milvus.js';
 import { Neo4jGraphStore } from '../../src/stores/neo4j.js';
 import { testConfig, uniqueName } from '../helpers.js';
@@ -57,6 +57,8 @@ describe('production install (npm ci --omit=dev of the packed package)', () => {
         MILVUS_COLLECTION: name,
         NEO4J_LABEL_PREFIX: `${name}_`,
         CLIP_MODEL_DIR: path.join(dir, 'models', 'tiny-clip'),
+        // The text model's weights are not in the package (they come from Maven Central at setup).
+        TEXT_MODEL_DIR: DEFAULT_TEXT_MODEL_DIR,
         MODEL_CACHE_DIR: path.join(dir, '.cache'),
       },
     });
