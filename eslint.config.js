@@ -13,6 +13,7 @@ const SDKS = [
   { name: '@zilliz/milvus2-sdk-node', owner: 'src/stores/milvus.ts' },
   { name: 'openai', owner: 'src/stores/openai.ts' },
   { name: '@aws-sdk/client-s3', owner: 'src/stores/media-s3.ts' },
+  { name: 'ioredis', owner: 'src/stores/redis.ts' },
   // An in-process model library rather than an external system: the embedders own it.
   { name: '@huggingface/transformers', owner: 'src/embed/*.ts' },
 ];

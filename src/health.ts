@@ -47,6 +47,8 @@ export interface HealthDeps {
   llm?: LlmClient | undefined;
   web?: WebSearch | undefined;
   media?: MediaStore;
+  /** Shared state: probed (and required for readiness) when it is Redis (REDIS_URL). */
+  state?: { readonly kind: string; health(): Promise<ServiceHealth> };
   config?: Pick<Config, 'llm'>;
 }
 
@@ -75,9 +77,11 @@ export async function healthReport(deps: HealthDeps): Promise<ReadinessReport> {
   if (deps.llm) probes.push(Promise.resolve(llmHealth(deps.llm, deps.config)));
   if (deps.media) probes.push(probe('media', deps.media.health(), false, deps.media.target));
   if (deps.web) probes.push(probe('web', cachedWebHealth(deps.web), false, deps.web.provider));
+  // With REDIS_URL every request needs Redis (rate limits, conversations): an instance without it is not ready.
+  if (deps.state && deps.state.kind !== 'memory') probes.push(probe('redis', deps.state.health(), true, 'redis'));
   const services = await Promise.all(probes);
   const model = deps.embedder.info();
-  const ready = isReady(services);
+  const ready = isReady(services) && services.every((s) => !s.required || s.ok);
   const ok = services.every((s) => s.ok) && model.loaded && model.meaningful;
   const textModel = deps.textEmbedder?.info() ?? null;
   return { status: ok ? 'OK' : 'DEGRADED', version: VERSION, model, textModel, services, ready };

@@ -254,6 +254,6 @@ function buildServices(ctx: {
     entities,
     graphEvidence,
     ask,
-    health: new HealthService({ embedder, textEmbedder, vectors, graph, media, llm, web, config }),
+    health: new HealthService({ embedder, textEmbedder, vectors, graph, media, llm, web, state: stores.state, config }),
   };
 }
