@@ -11,6 +11,7 @@
  * The embedding model is CLIP_MODEL_DIR, or the bundled tiny CLIP model when that is unset (no
  * download is ever attempted), so figures measure the service, not a particular model, by default.
  */
+import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -31,10 +32,12 @@ const MIX: [Op, number][] = [
 ];
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
+/** The command line (util.parseArgs; every option takes a number). */
+const { values: argv } = parseArgs({ options: Object.fromEntries(['seconds', 'clients'].map((n) => [n, { type: 'string' as const }])), strict: false });
+
 function arg(name: string, fallback: number, min: number, max: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const raw = i >= 0 ? process.argv[i + 1] : undefined;
-  if (raw === undefined) return fallback;
+  const raw = argv[name];
+  if (raw === undefined || typeof raw !== 'string') return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number in [${min}, ${max}] (got ${raw})`);
   return n;

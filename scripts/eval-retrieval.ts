@@ -9,6 +9,7 @@
  * named after the models in use, when it is not complete there. scripts/eval-retrieval.sh starts
  * the local services first when none are configured. Exit 2 on bad input or usage.
  */
+import { parseArgs } from 'node:util';
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -31,20 +32,17 @@ interface Args {
 
 const USAGE = 'usage: npm run eval:retrieval -- <file.jsonl> [--mode HYBRID|TEXT_DENSE|CLIP|KEYWORD] [--json out.json] [--misses]';
 
-function parseArgs(argv: string[]): Args {
-  const args: Partial<Args> & { misses: boolean } = { misses: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--mode') args.mode = argv[++i];
-    else if (a === '--json') args.json = argv[++i];
-    else if (a === '--misses') args.misses = true;
-    else if (a.startsWith('--')) throw new EvalFormatError(`unknown option ${a}\n${USAGE}`);
-    else if (!args.file) args.file = a;
-    else throw new EvalFormatError(`one file only\n${USAGE}`);
+function parseCommandLine(argv: string[]): Args {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { mode: { type: 'string' }, json: { type: 'string' }, misses: { type: 'boolean' } }, allowPositionals: true });
+  } catch (e) {
+    throw new EvalFormatError(`${(e as Error).message}\n${USAGE}`);
   }
-  if (!args.file) throw new EvalFormatError(USAGE);
-  if (args.mode === undefined && argv.includes('--mode')) throw new EvalFormatError(`--mode needs a value\n${USAGE}`);
-  return args as Args;
+  const [file, ...more] = parsed.positionals;
+  if (!file) throw new EvalFormatError(USAGE);
+  if (more.length) throw new EvalFormatError(`one file only\n${USAGE}`);
+  return { file, misses: parsed.values.misses ?? false, ...(parsed.values.mode !== undefined ? { mode: parsed.values.mode } : {}), ...(parsed.values.json !== undefined ? { json: parsed.values.json } : {}) };
 }
 
 type Gql = <T>(query: string, variables?: Record<string, unknown>) => Promise<T>;
@@ -67,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
   let args: Args;
   let queries: EvalQuery[];
   try {
-    args = parseArgs(argv);
+    args = parseCommandLine(argv);
     queries = parseQueries(readFileSync(args.file, 'utf8'), args.file);
   } catch (err) {
     if (err instanceof EvalFormatError || (err as NodeJS.ErrnoException).code === 'ENOENT') {

@@ -6,6 +6,7 @@
  * expected route, the offline router's latency, and as the last line `accuracy: 0.925 (n=240)`
  * (correct = the primary predicted route is in the expected set). Exit 2 on bad input or usage.
  */
+import { parseArgs } from 'node:util';
 import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -178,9 +179,16 @@ export async function main(
   err: (line: string) => void = console.error,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const useLlm = argv.includes('--llm');
-  const verbose = argv.includes('--verbose') || argv.includes('-v');
-  const files = argv.filter((a) => !a.startsWith('-'));
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { llm: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' } }, allowPositionals: true });
+  } catch (e) {
+    err(`${(e as Error).message}\nusage: npm run eval:router -- <file.jsonl> [--llm] [--verbose]`);
+    return 2;
+  }
+  const useLlm = parsed.values.llm ?? false;
+  const verbose = parsed.values.verbose ?? false;
+  const files = parsed.positionals;
   if (files.length !== 1) {
     err('usage: npm run eval:router -- <file.jsonl> [--llm] [--verbose] | -- --safety <file.jsonl>');
     return 2;

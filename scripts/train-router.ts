@@ -7,6 +7,7 @@
  *
  * Usage: npm run train:router -- [--data file.jsonl] [--out model.json]
  */
+import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,13 +126,11 @@ function metrics(probs: number[][], examples: Example[], threshold: number): Met
 }
 
 function main(): void {
-  const args = process.argv.slice(2);
-  const opt = (name: string, def: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 && args[i + 1] ? args[i + 1]! : def;
-  };
-  const dataFile = opt('--data', path.join(ROOT, 'data/router/labelled.jsonl'));
-  const outFile = opt('--out', path.join(ROOT, 'src/router/offline-model.json'));
+  const { values } = parseArgs({
+    options: { data: { type: 'string', default: path.join(ROOT, 'data/router/labelled.jsonl') }, out: { type: 'string', default: path.join(ROOT, 'src/router/offline-model.json') } },
+  });
+  const dataFile = values.data;
+  const outFile = values.out;
   if (/heldout/i.test(path.basename(dataFile))) throw new Error('refusing to train on a held-out file');
   const items = readLabelled(dataFile);
   console.log(`training on ${items.length} questions from ${path.relative(ROOT, dataFile)}`);

@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import { withDeadline } from './deadline.js';
 import type { HealthReport, ServiceHealth } from './domain.js';
 import type { Embedder } from './embed/embedder.js';
 import type { TextEmbedder } from './embed/text.js';
@@ -94,22 +95,12 @@ export function isReady(services: readonly ServiceHealth[]): boolean {
 
 async function probe(name: string, check: Promise<ServiceHealth>, required: boolean, target: string): Promise<DependencyHealth> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<ServiceHealth>((resolve) => {
-    timer = setTimeout(
-      () => resolve({ name, ok: false, target, latencyMs: performance.now() - started, error: `no answer within ${PROBE_TIMEOUT_MS} ms` }),
-      PROBE_TIMEOUT_MS,
-    );
-  });
-  try {
-    const h = await Promise.race([
-      check.catch((err: unknown): ServiceHealth => ({ name, ok: false, target, latencyMs: performance.now() - started, error: err instanceof Error ? err.message : String(err) })),
-      timeout,
-    ]);
-    return { ...h, latencyMs: h.latencyMs === null ? null : Math.round(h.latencyMs * 10) / 10, status: h.ok ? 'up' : 'down', required };
-  } finally {
-    clearTimeout(timer);
-  }
+  const h = await withDeadline(
+    check.catch((err: unknown): ServiceHealth => ({ name, ok: false, target, latencyMs: performance.now() - started, error: err instanceof Error ? err.message : String(err) })),
+    PROBE_TIMEOUT_MS,
+    (): ServiceHealth => ({ name, ok: false, target, latencyMs: performance.now() - started, error: `no answer within ${PROBE_TIMEOUT_MS} ms` }),
+  );
+  return { ...h, latencyMs: h.latencyMs === null ? null : Math.round(h.latencyMs * 10) / 10, status: h.ok ? 'up' : 'down', required };
 }
 
 function cachedWebHealth(web: WebSearch): Promise<ServiceHealth> {

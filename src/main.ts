@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './config.js';
+import { withDeadline } from './deadline.js';
 import { createLogger } from './logger.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -99,16 +100,11 @@ async function main(): Promise<void> {
     }
     const drainedMs = Math.round(performance.now() - started);
 
-    let driversClosed = true;
-    await Promise.race([
-      runtime.close(),
-      new Promise<void>((resolve) =>
-        setTimeout(() => {
-          driversClosed = false;
-          resolve();
-        }, CLOSE_DRIVERS_MS).unref(),
-      ),
-    ]);
+    const driversClosed = await withDeadline(
+      runtime.close().then(() => true),
+      CLOSE_DRIVERS_MS,
+      () => false,
+    );
     log.info('stopped', { event: 'shutdown.done', signal, drainedMs, connectionsCut: cut, driversClosed, totalMs: Math.round(performance.now() - started) });
     process.exit(0);
   };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorMessage } from '../errors.js';
-import type { LlmClient } from '../stores/llm.js';
+import { parseJsonReply, type LlmClient } from '../stores/llm.js';
 import { condenseMessages, type PromptTurn } from './prompts.js';
 
 /** A previous turn: what the follow-up may refer to. */
@@ -129,22 +129,13 @@ export class LlmCondenser implements Condenser {
     const turns = history.map((t) => ({ question: t.standalone || t.question, answer: t.answer }));
     try {
       const res = await this.llm.chat({ messages: condenseMessages(question.trim(), turns), temperature: 0, json: true, maxTokens: 300, ...(signal ? { signal } : {}) });
-      const parsed = Reply.safeParse(parseJson(res.text));
-      if (!parsed.success) throw new Error('the reply is not {"question": "..."}');
-      return { question: parsed.data.question, by: 'LLM', warning: null };
+      const parsed = parseJsonReply(res.text, Reply);
+      if (!parsed.ok) throw new Error('the reply is not {"question": "..."}');
+      return { question: parsed.value.question, by: 'LLM', warning: null };
     } catch (err) {
       if (signal?.aborted) throw err;
       const h = await this.fallback.condense(question, history, signal);
       return { ...h, warning: `the LLM could not condense the follow-up question (${errorMessage(err)}); a heuristic rewrite is used` };
     }
-  }
-}
-
-function parseJson(text: string): unknown {
-  const m = /\{[\s\S]*\}/.exec(text);
-  try {
-    return JSON.parse(m ? m[0] : text);
-  } catch {
-    return undefined;
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorMessage } from '../errors.js';
-import type { LlmClient } from '../stores/llm.js';
+import { parseJsonReply, type LlmClient } from '../stores/llm.js';
 import { evidenceText, type Evidence } from './evidence.js';
 
 export interface RerankOutcome {
@@ -45,11 +45,11 @@ export class LlmReranker implements Reranker {
         maxTokens: 300,
         ...(signal ? { signal } : {}),
       });
-      const parsed = Ranking.safeParse(JSON.parse(res.text));
-      if (!parsed.success) return { evidence, warning: 'the reranker answered in an unusable form; the fused order is kept' };
+      const parsed = parseJsonReply(res.text, Ranking);
+      if (!parsed.ok) return { evidence, warning: 'the reranker answered in an unusable form; the fused order is kept' };
       const byNumber = new Map(evidence.map((e) => [e.number, e]));
       const seen = new Set<number>();
-      const ranked = parsed.data.ranking.filter((n) => byNumber.has(n) && !seen.has(n) && seen.add(n)).map((n) => byNumber.get(n)!);
+      const ranked = parsed.value.ranking.filter((n) => byNumber.has(n) && !seen.has(n) && seen.add(n)).map((n) => byNumber.get(n)!);
       const rest = evidence.filter((e) => !seen.has(e.number));
       return { evidence: [...ranked, ...rest], warning: null };
     } catch (err) {

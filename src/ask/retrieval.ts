@@ -1,5 +1,6 @@
 import { storableText } from '../ingest/validate.js';
 import type { Config } from '../config.js';
+import { withDeadline } from '../deadline.js';
 import type { Modality } from '../domain.js';
 import { BadInputError, TimeoutError, UnavailableError, errorDetail, errorMessage } from '../errors.js';
 import type { GraphEvidenceService } from '../graph/evidence.js';
@@ -17,14 +18,11 @@ import type { AskEvent, AskOptions, RetrievalOutcome, StageTiming } from './type
 const CONTEXT_TTL_MS = 15_000;
 const CONTEXT_PROBE_MS = 1_500;
 
-/** `promise`, or a rejection after `ms`. */
-function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`no answer within ${ms} ms`)), ms);
+/** `promise`, or a TimeoutError after `ms`. */
+const within = <T>(ms: number, promise: Promise<T>): Promise<T> =>
+  withDeadline(promise, ms, () => {
+    throw new TimeoutError(`no answer within ${ms} ms`);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Routing and retrieval, shared by `ask` and routed search: route the question, run the chosen
@@ -131,22 +129,17 @@ export class Retriever {
     const controller = new AbortController();
     const onAbort = () => controller.abort(opts.signal?.reason);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort(new TimeoutError(`timed out after ${budget} ms`));
-        reject(new TimeoutError(`timed out after ${budget} ms (ASK_ROUTE_TIMEOUT_MS)`));
-      }, budget);
-    });
     try {
-      const bodies = await Promise.race([this.retrieveFrom(route, query, topK, opts.modality ?? null, controller.signal), timeout]);
+      const bodies = await withDeadline(this.retrieveFrom(route, query, topK, opts.modality ?? null, controller.signal), budget, () => {
+        controller.abort(new TimeoutError(`timed out after ${budget} ms`));
+        throw new TimeoutError(`timed out after ${budget} ms (ASK_ROUTE_TIMEOUT_MS)`);
+      });
       const candidates = bodies.map((b, i) => ({ ...b.body, key: candidateKey(b.body), route, rank: i + 1, score: b.score }));
       return { route, candidates, ms: performance.now() - started, error: null };
     } catch (err) {
       this.deps.log.warn('route failed', { event: 'ask.route_failed', route, err: errorDetail(err) });
       return { route, candidates: [], ms: performance.now() - started, error: errorMessage(err) };
     } finally {
-      clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
     }
   }

@@ -1,6 +1,9 @@
+import { parseArgs as nodeParseArgs } from 'node:util';
+
 /**
- * A tiny argv parser for the CLIs (no dependency): boolean flags and integer options, given as
- * `--name N`, `--name=N` or a boolean `--name`; `--` ends the options. Pure, so it is unit-tested.
+ * The CLIs' arguments, read by node's util.parseArgs: boolean flags and integer options, given as
+ * `--name N`, `--name=N` or a boolean `--name`; `--` ends the options. Our messages replace node's
+ * so every CLI names a bad option the same way. Pure, so it is unit-tested.
  */
 
 /** Bad command line: the CLI prints the message and the usage text, and exits 2. */
@@ -25,42 +28,31 @@ export interface ParsedArgs {
 }
 
 export function parseArgs(argv: readonly string[], spec: Record<string, OptionSpec>): ParsedArgs {
+  const options = Object.fromEntries(Object.entries(spec).map(([name, o]) => [name, { type: o.type === 'flag' ? ('boolean' as const) : ('string' as const) }]));
+  // Not strict: node's messages are replaced by ours below (they name the option the same way for every CLI).
+  const { tokens } = nodeParseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: false, tokens: true });
   const out: ParsedArgs = { positionals: [], ints: {}, flags: new Set(), help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      out.positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (arg === '-h' || arg === '--help') {
+  for (const t of tokens) {
+    if (t.kind === 'positional') out.positionals.push(t.value);
+    if (t.kind !== 'option') continue;
+    if (t.name === 'help' && !spec.help) {
       out.help = true;
       continue;
     }
-    if (!arg.startsWith('-') || arg === '-') {
-      out.positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') ? arg.slice(2, eq === -1 ? undefined : eq) : '';
-    const opt = name ? spec[name] : undefined;
-    if (!opt) throw new UsageError(`unknown option ${eq === -1 ? arg : arg.slice(0, eq)}`);
+    const opt = t.rawName.startsWith('--') ? spec[t.name] : undefined;
+    if (!opt) throw new UsageError(`unknown option ${t.rawName}`);
     if (opt.type === 'flag') {
-      if (eq !== -1) throw new UsageError(`--${name} takes no value`);
-      out.flags.add(name);
+      if (t.value !== undefined) throw new UsageError(`--${t.name} takes no value`);
+      out.flags.add(t.name);
       continue;
     }
-    let value: string | undefined;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else {
-      value = argv[i + 1];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value`);
-      i++;
-    }
+    const value = t.value;
+    if (value === undefined || (!t.inlineValue && value.startsWith('--'))) throw new UsageError(`--${t.name} needs a value`);
     const min = opt.min ?? 1;
     if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
-      throw new UsageError(`--${name} must be a whole number >= ${min} (got "${value}")`);
+      throw new UsageError(`--${t.name} must be a whole number >= ${min} (got "${value}")`);
     }
-    out.ints[name] = Number(value);
+    out.ints[t.name] = Number(value);
   }
   return out;
 }

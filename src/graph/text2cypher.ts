@@ -1,5 +1,6 @@
 import { AppError, ErrorCode, TimeoutError } from '../errors.js';
-import type { ChatMessage, LlmClient } from '../stores/llm.js';
+import { z } from 'zod';
+import { parseJsonReply, type ChatMessage, type LlmClient } from '../stores/llm.js';
 import type { GraphStore } from '../stores/graph-store.js';
 import { checkCypherStatically } from '../stores/cypher-guard.js';
 import { repairPrompt, text2CypherMessages } from './prompts.js';
@@ -24,6 +25,9 @@ export type ParsedModelOutput =
   | { kind: 'declined'; reason: string }
   | { kind: 'unusable'; error: string };
 
+/** A JSON object; what it holds is checked below (so the errors can say which field is wrong). */
+const CypherReply = z.object({ cypher: z.unknown().optional(), query: z.unknown().optional(), reason: z.unknown().optional() });
+
 /**
  * The model's reply -> a query. Accepts `{"cypher": "..."}` (also wrapped in a ```json fence or
  * surrounded by prose), `{"cypher": null, "reason": "..."}` as a refusal, or a ```cypher fenced
@@ -32,19 +36,9 @@ export type ParsedModelOutput =
 export function parseModelOutput(text: string): ParsedModelOutput {
   const t = text.trim();
   if (!t) return { kind: 'unusable', error: 'the reply was empty' };
-  const unfenced = /^```(?:json)?\s*\n?([\s\S]*?)\n?\s*```$/i.exec(t)?.[1] ?? t;
-  const first = unfenced.indexOf('{');
-  const last = unfenced.lastIndexOf('}');
-  for (const candidate of [unfenced, first >= 0 && last > first ? unfenced.slice(first, last + 1) : null]) {
-    if (candidate === null) continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(candidate);
-    } catch {
-      continue;
-    }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) break;
-    const o = parsed as { cypher?: unknown; query?: unknown; reason?: unknown };
+  const parsed = parseJsonReply(t, CypherReply);
+  if (parsed.ok) {
+    const o = parsed.value;
     const q = o.cypher !== undefined ? o.cypher : o.query;
     if (typeof q === 'string' && q.trim()) return { kind: 'cypher', cypher: tidy(q) };
     if (q === null) return { kind: 'declined', reason: typeof o.reason === 'string' && o.reason.trim() ? o.reason.trim().slice(0, 500) : 'no reason given' };

@@ -1,7 +1,9 @@
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import type { Config } from '../config.js';
+import { withDeadline } from '../deadline.js';
 import { errorMessage } from '../errors.js';
-import type { ChatMessage, LlmClient } from '../stores/llm.js';
+import { parseJsonReply, type ChatMessage, type LlmClient } from '../stores/llm.js';
 import type { Route, RouteChoice, RouteContext, RouteDecision, RouteOptions, Router } from './index.js';
 import { OfflineRouter } from './offline.js';
 import { checkAppropriate } from './safety.js';
@@ -29,29 +31,15 @@ export type ParsedReply = { ok: true; routes: RouteChoice[]; refusal: string | n
  * provider). A ```json fence or prose around the object is tolerated; duplicate routes are merged.
  */
 export function parseRouterReply(text: string, question: string, ctx: RouteContext): ParsedReply {
-  const t = text.trim();
-  if (!t) return { ok: false, problem: 'the reply was empty' };
-  const unfenced = /^```(?:json)?\s*\n?([\s\S]*?)\n?\s*```$/i.exec(t)?.[1] ?? t;
-  const first = unfenced.indexOf('{');
-  const last = unfenced.lastIndexOf('}');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(first >= 0 && last > first ? unfenced.slice(first, last + 1) : unfenced);
-  } catch {
-    return { ok: false, problem: 'the reply is not JSON' };
-  }
-  const parsed = ReplySchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { ok: false, problem: `the JSON does not match the schema (${issue.path.join('.') || 'reply'}: ${issue.message})` };
-  }
-  const refuse = parsed.data.refuse?.trim();
+  const parsed = parseJsonReply(text, ReplySchema);
+  if (!parsed.ok) return { ok: false, problem: parsed.problem };
+  const refuse = parsed.value.refuse?.trim();
   if (refuse) return { ok: true, routes: [], refusal: refuse.slice(0, 500) };
-  if (parsed.data.routes.length === 0) return { ok: false, problem: 'no routes were chosen and the question was not refused' };
+  if (parsed.value.routes.length === 0) return { ok: false, problem: 'no routes were chosen and the question was not refused' };
   const available: Record<Route, boolean> = { VECTOR: ctx.vector.available, GRAPH: ctx.graph.available, WEB: ctx.web.available };
   const seen = new Set<Route>();
   const routes: RouteChoice[] = [];
-  for (const c of parsed.data.routes) {
+  for (const c of parsed.value.routes) {
     if (!available[c.route]) {
       return { ok: false, problem: c.route === 'WEB' ? 'it chose WEB but no web search provider is configured' : `it chose ${c.route}, which is unavailable` };
     }
@@ -82,33 +70,26 @@ function cacheKey(question: string, ctx: RouteContext): string {
   return `${flags}|${normaliseQuestion(question)}`;
 }
 
-/** A bounded LRU with a time-to-live per entry. size 0 or ttl 0 disables it. */
-export class TtlLru<V> {
-  private readonly map = new Map<string, { value: V; expires: number }>();
-  constructor(
-    private readonly size: number,
-    private readonly ttlMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+/** A bounded LRU with a time-to-live per entry (lru-cache); size 0 or ttl 0 disables it. */
+export class TtlLru<V extends NonNullable<unknown>> {
+  private readonly cache: LRUCache<string, V> | undefined;
+
+  constructor(size: number, ttlMs: number, now: () => number = Date.now) {
+    // ttlResolution 0: read the clock on every check (an injected test clock moves in jumps).
+    this.cache = size > 0 && ttlMs > 0 ? new LRUCache<string, V>({ max: size, ttl: ttlMs, ttlResolution: 0, perf: { now } }) : undefined;
+  }
 
   get(key: string): V | undefined {
-    const hit = this.map.get(key);
-    if (!hit) return undefined;
-    this.map.delete(key);
-    if (hit.expires <= this.now()) return undefined;
-    this.map.set(key, hit);
-    return hit.value;
+    return this.cache?.get(key);
   }
 
   set(key: string, value: V): void {
-    if (this.size <= 0 || this.ttlMs <= 0) return;
-    this.map.delete(key);
-    this.map.set(key, { value, expires: this.now() + this.ttlMs });
-    while (this.map.size > this.size) this.map.delete(this.map.keys().next().value!);
+    this.cache?.set(key, value);
   }
 
   get length(): number {
-    return this.map.size;
+    this.cache?.purgeStale();
+    return this.cache?.size ?? 0;
   }
 }
 
@@ -210,21 +191,16 @@ export class LlmRouter implements Router {
     const onAbort = () => controller.abort(callerSignal?.reason);
     if (callerSignal?.aborted) throw new Error('aborted');
     callerSignal?.addEventListener('abort', onAbort, { once: true });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort(new AttemptTimeout());
-        reject(new AttemptTimeout());
-      }, this.timeoutMs);
-    });
     try {
-      const res = await Promise.race([this.llm.chat({ messages, json: true, temperature: 0, maxTokens: 500, signal: controller.signal }), timeout]);
+      const res = await withDeadline(this.llm.chat({ messages, json: true, temperature: 0, maxTokens: 500, signal: controller.signal }), this.timeoutMs, () => {
+        controller.abort(new AttemptTimeout());
+        throw new AttemptTimeout();
+      });
       return res.text;
     } catch (err) {
       if (controller.signal.reason instanceof AttemptTimeout) throw controller.signal.reason;
       throw err;
     } finally {
-      clearTimeout(timer);
       callerSignal?.removeEventListener('abort', onAbort);
     }
   }

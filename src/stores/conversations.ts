@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
 
 /** One question and its answer in a conversation. */
@@ -40,70 +41,44 @@ export interface InMemoryConversationOptions {
 }
 
 /**
- * Conversations in this process's memory: bounded in count (LRU eviction), in turns per
- * conversation, and in time (a conversation expires `ttlMs` after it was last used). They are lost
- * on restart and not shared between instances: behind a load balancer, a follow-up that reaches
- * another instance gets NOT_FOUND (use sticky sessions, pass `history`, or a shared store).
- *
- * A Map keeps insertion order; every use moves the conversation to the end, so the front is both
- * the least recently used and the first to expire, and expired entries are swept from the front.
+ * Conversations in this process's memory (lru-cache): bounded in count (the least recently used is
+ * evicted), in turns per conversation, and in time (a conversation expires `ttlMs` after it was last
+ * used). They are lost on restart and not shared between instances: behind a load balancer, a
+ * follow-up that reaches another instance gets NOT_FOUND (use sticky sessions, pass `history`, or
+ * the shared store, src/stores/redis.ts).
  */
 export class InMemoryConversationStore implements ConversationStore {
   readonly kind = 'memory';
-  private readonly entries = new Map<string, { turns: Turn[]; expiresAt: number }>();
-  private readonly now: () => number;
+  private readonly entries: LRUCache<string, Turn[]>;
 
   constructor(private readonly opts: InMemoryConversationOptions) {
-    this.now = opts.now ?? Date.now;
+    const now = opts.now ?? Date.now;
+    // updateAgeOnGet: every use renews the time to live; ttlResolution 0: read the (test) clock on every check.
+    this.entries = new LRUCache<string, Turn[]>({ max: opts.maxCount, ttl: opts.ttlMs, updateAgeOnGet: true, ttlResolution: 0, perf: { now } });
   }
 
   get size(): number {
-    this.sweep();
+    this.entries.purgeStale();
     return this.entries.size;
   }
 
   async create(turns: Turn[]): Promise<string> {
-    this.sweep();
     const id = `conv_${randomUUID()}`;
-    this.entries.set(id, { turns: turns.slice(-this.opts.maxTurns), expiresAt: this.now() + this.opts.ttlMs });
-    while (this.entries.size > this.opts.maxCount) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
-    }
+    this.entries.set(id, turns.slice(-this.opts.maxTurns));
     return id;
   }
 
   async get(id: string): Promise<Turn[] | undefined> {
-    const entry = this.touch(id);
-    return entry ? [...entry.turns] : undefined;
+    const turns = this.entries.get(id);
+    return turns ? [...turns] : undefined;
   }
 
   async append(id: string, turn: Turn): Promise<boolean> {
-    const entry = this.touch(id);
-    if (!entry) return false;
-    entry.turns.push(turn);
-    if (entry.turns.length > this.opts.maxTurns) entry.turns.splice(0, entry.turns.length - this.opts.maxTurns);
+    const turns = this.entries.get(id);
+    if (!turns) return false;
+    turns.push(turn);
+    if (turns.length > this.opts.maxTurns) turns.splice(0, turns.length - this.opts.maxTurns);
     return true;
-  }
-
-  /** The live entry, moved to the most recently used end with a fresh expiry. */
-  private touch(id: string): { turns: Turn[]; expiresAt: number } | undefined {
-    this.sweep();
-    const entry = this.entries.get(id);
-    if (!entry) return undefined;
-    this.entries.delete(id);
-    entry.expiresAt = this.now() + this.opts.ttlMs;
-    this.entries.set(id, entry);
-    return entry;
-  }
-
-  private sweep(): void {
-    const now = this.now();
-    for (const [id, entry] of this.entries) {
-      if (entry.expiresAt > now) break;
-      this.entries.delete(id);
-    }
   }
 }
 

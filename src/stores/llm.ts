@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { UnavailableError } from '../errors.js';
 
 /**
@@ -53,4 +54,40 @@ export class LlmUnavailableError extends UnavailableError {
   ) {
     super('llm', message);
   }
+}
+
+/** A model's JSON reply, checked: the value, or what is wrong with it (for a warning or a repair prompt). */
+export type JsonReply<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+/**
+ * Parse a model's JSON reply against `schema`. Models wrap JSON in a ```json fence or put prose
+ * around it even when asked not to: a fence is removed, and when the whole text is not JSON the
+ * outermost {...} is tried. The one parser of every LLM reply (router, text-to-Cypher, condenser,
+ * reranker), so they all accept the same shapes and describe the same failures.
+ */
+export function parseJsonReply<T>(text: string, schema: z.ZodType<T>): JsonReply<T> {
+  const t = text.trim();
+  if (!t) return { ok: false, problem: 'the reply was empty' };
+  const unfenced = /^```(?:json)?\s*\n?([\s\S]*?)\n?\s*```$/i.exec(t)?.[1] ?? t;
+  const first = unfenced.indexOf('{');
+  const last = unfenced.lastIndexOf('}');
+  let raw: unknown;
+  let parsed = false;
+  for (const candidate of [unfenced, first >= 0 && last > first ? unfenced.slice(first, last + 1) : null]) {
+    if (candidate === null) continue;
+    try {
+      raw = JSON.parse(candidate);
+      parsed = true;
+      break;
+    } catch {
+      /* try the next candidate */
+    }
+  }
+  if (!parsed) return { ok: false, problem: 'the reply is not JSON' };
+  const checked = schema.safeParse(raw);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    return { ok: false, problem: `the JSON does not match the schema (${issue.path.join('.') || 'reply'}: ${issue.message})` };
+  }
+  return { ok: true, value: checked.data };
 }
