@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { createLogger, type LogLevel } from '../logger.js';
 import { buildRuntime, type Runtime } from '../runtime.js';
-import { UsageError } from './args.js';
+import { UsageError, checkBatch } from './args.js';
 import { Progress, type ProgressStream } from './progress.js';
 import { exitCodeOf, formatSummary, runIngest, type Failure, type RunSummary, type WorkItem } from './runner.js';
 
@@ -27,6 +27,30 @@ export const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process
  * Runs a CLI body and maps its errors to exit codes: UsageError -> usage text, 2; ConfigError ->
  * its message, 2; anything else -> the message, 1.
  */
+/**
+ * The shared start of the bulk CLIs: parse the arguments (a UsageError exits 2), answer --help,
+ * load the config and check the batch size against INGEST_MAX_BATCH; then run `body`.
+ */
+export function runBatchCommand<A extends { help: boolean; batch: number }>(
+  argv: string[],
+  deps: CliDeps,
+  usage: string,
+  parse: (argv: string[]) => A,
+  body: (args: A, config: Config, io: CliIo) => Promise<number>,
+): Promise<number> {
+  const io = deps.io ?? processIo();
+  return runCommand(io, usage, async () => {
+    const args = parse(argv);
+    if (args.help) {
+      io.stdout.write(`${usage}\n`);
+      return 0;
+    }
+    const config = configOf(deps);
+    checkBatch(args.batch, config.limits.ingestMaxBatch);
+    return body(args, config, io);
+  });
+}
+
 export async function runCommand(io: CliIo, usage: string, body: () => Promise<number>): Promise<number> {
   try {
     return await body();

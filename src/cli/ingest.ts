@@ -1,5 +1,5 @@
-import { INGEST_USAGE, checkBatch, parseIngestArgs } from './args.js';
-import { configOf, ingestAndReport, isMain, processIo, runCommand, runMain, withRuntime, type CliDeps } from './common.js';
+import { INGEST_USAGE, parseIngestArgs } from './args.js';
+import { ingestAndReport, isMain, runBatchCommand, runMain, withRuntime, type CliDeps } from './common.js';
 import { collectSources } from './sources.js';
 
 /**
@@ -7,15 +7,7 @@ import { collectSources } from './sources.js';
  * Returns the exit code; tests call it in-process with an injected runtime.
  */
 export async function main(argv: string[], deps: CliDeps = {}): Promise<number> {
-  const io = deps.io ?? processIo();
-  return runCommand(io, INGEST_USAGE, async () => {
-    const args = parseIngestArgs(argv);
-    if (args.help) {
-      io.stdout.write(`${INGEST_USAGE}\n`);
-      return 0;
-    }
-    const config = configOf(deps);
-    checkBatch(args.batch, config.limits.ingestMaxBatch);
+  return runBatchCommand(argv, deps, INGEST_USAGE, parseIngestArgs, async (args, config, io) => {
     const sources = await collectSources(args.path, config.limits);
     if (sources.ignored.length) {
       const shown = sources.ignored.slice(0, 5).join(', ');

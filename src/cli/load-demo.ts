@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { DEMO_USAGE, UsageError, checkBatch, parseDemoArgs } from './args.js';
-import { configOf, ingestAndReport, isMain, processIo, runCommand, runMain, withRuntime, type CliDeps } from './common.js';
+import { DEMO_USAGE, UsageError, parseDemoArgs } from './args.js';
+import { ingestAndReport, isMain, runBatchCommand, runMain, withRuntime, type CliDeps } from './common.js';
 import type { WorkItem } from './runner.js';
 import { loadImageFile, textItem } from './sources.js';
 
@@ -120,15 +120,7 @@ export async function datasetLicence(dir: string): Promise<string> {
 }
 
 export async function main(argv: string[], deps: CliDeps = {}): Promise<number> {
-  const io = deps.io ?? processIo();
-  return runCommand(io, DEMO_USAGE, async () => {
-    const args = parseDemoArgs(argv);
-    if (args.help) {
-      io.stdout.write(`${DEMO_USAGE}\n`);
-      return 0;
-    }
-    const config = configOf(deps);
-    checkBatch(args.batch, config.limits.ingestMaxBatch);
+  return runBatchCommand(argv, deps, DEMO_USAGE, parseDemoArgs, async (args, config, io) => {
     const dir = datasetDir();
     io.stdout.write(`${await datasetLicence(dir)}\n`);
     const emojis = JSON.parse(await readFile(path.join(dir, 'emoji.json'), 'utf8')) as EmojiRecord[];

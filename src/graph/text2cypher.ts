@@ -78,27 +78,17 @@ type Problem = { kind: 'unusable' | 'refused' | 'write' | 'error'; message: stri
  * - A query that exceeds `timeoutMs` gives up at once (GiveUp.TIMEOUT), without a repair round.
  */
 export class LlmText2Cypher implements Text2Cypher {
-  private readonly llm: LlmClient;
-  private readonly graph: GraphStore;
-  private readonly timeoutMs: number;
-  private readonly rowLimit: number;
-
-  constructor(opts: LlmText2CypherOptions) {
-    this.llm = opts.llm;
-    this.graph = opts.graph;
-    this.timeoutMs = opts.timeoutMs;
-    this.rowLimit = opts.rowLimit;
-  }
+  constructor(private readonly opts: LlmText2CypherOptions) {}
 
   async run(question: string, signal?: AbortSignal): Promise<Text2CypherResult> {
     throwIfAborted(signal);
-    const schema = await this.graph.schema();
-    const messages: ChatMessage[] = text2CypherMessages(schema, question, this.rowLimit);
+    const schema = await this.opts.graph.schema();
+    const messages: ChatMessage[] = text2CypherMessages(schema, question, this.opts.rowLimit);
     const attempts: CypherAttempt[] = [];
 
     for (let round = 0; round < MAX_ATTEMPTS; round++) {
       throwIfAborted(signal);
-      const reply = await this.llm.chat({ messages, temperature: 0, json: true, maxTokens: 1024, signal });
+      const reply = await this.opts.llm.chat({ messages, temperature: 0, json: true, maxTokens: 1024, signal });
       const parsed = parseModelOutput(reply.text);
       let problem: Problem;
 
@@ -118,7 +108,7 @@ export class LlmText2Cypher implements Text2Cypher {
         } else {
           throwIfAborted(signal);
           try {
-            const res = await this.graph.runReadOnly(cypher, {}, { timeoutMs: this.timeoutMs, rowLimit: this.rowLimit });
+            const res = await this.opts.graph.runReadOnly(cypher, {}, { timeoutMs: this.opts.timeoutMs, rowLimit: this.opts.rowLimit });
             return { ok: true, answer: { cypher, columns: res.columns, rows: res.rows, truncated: res.truncated }, attempts };
           } catch (err) {
             if (!(err instanceof AppError)) throw err;

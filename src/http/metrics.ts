@@ -62,71 +62,21 @@ export class Metrics {
     this.maxOperationLabels = opts.maxOperationLabels ?? 100;
     this.logRequests = opts.logRequests ?? true;
     const registers = [this.registry];
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Counter<L>({ name, help, labelNames, registers });
+    const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+      new Histogram<L>({ name, help, labelNames, buckets: SECONDS_BUCKETS, registers });
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
 
-    this.requests = new Counter({
-      name: 'graphql_requests_total',
-      help: 'GraphQL requests over HTTP, by operation (name or root fields), type and outcome (ok | partial | error).',
-      labelNames: ['operation', 'type', 'outcome'] as const,
-      registers,
-    });
-    this.requestDuration = new Histogram({
-      name: 'graphql_request_duration_seconds',
-      help: 'GraphQL request duration from request start to response, by operation and type.',
-      labelNames: ['operation', 'type'] as const,
-      buckets: SECONDS_BUCKETS,
-      registers,
-    });
-    this.errors = new Counter({
-      name: 'graphql_errors_total',
-      help: 'GraphQL errors sent to clients, by extensions.code.',
-      labelNames: ['code'] as const,
-      registers,
-    });
-    this.routerDecisions = new Counter({
-      name: 'router_decisions_total',
-      help: 'Routing decisions, one count per chosen route (route="none" for a refusal), by decider.',
-      labelNames: ['decided_by', 'route'] as const,
-      registers,
-    });
-    this.routeDuration = new Histogram({
-      name: 'route_retrieval_duration_seconds',
-      help: 'Time one route (VECTOR, GRAPH, WEB) took to retrieve evidence, successful or not.',
-      labelNames: ['route'] as const,
-      buckets: SECONDS_BUCKETS,
-      registers,
-    });
-    this.routeFailures = new Counter({
-      name: 'route_failures_total',
-      help: 'Route retrievals that failed or timed out (the answer carries a warning instead).',
-      labelNames: ['route'] as const,
-      registers,
-    });
-    this.llmCalls = new Counter({
-      name: 'llm_calls_total',
-      help: `LLM chat calls by purpose (${LLM_PURPOSES.join(', ')}) and outcome (ok | error).`,
-      labelNames: ['purpose', 'outcome'] as const,
-      registers,
-    });
-    this.llmDuration = new Histogram({
-      name: 'llm_call_duration_seconds',
-      help: 'LLM chat call duration by purpose, successful or not.',
-      labelNames: ['purpose'] as const,
-      buckets: SECONDS_BUCKETS,
-      registers,
-    });
-    this.llmTokens = new Counter({
-      name: 'llm_tokens_total',
-      help: 'Tokens reported by the LLM, by purpose and kind (prompt | completion).',
-      labelNames: ['purpose', 'kind'] as const,
-      registers,
-    });
-    this.ingestedItems = new Counter({
-      name: 'ingested_items_total',
-      help: 'Items stored (text chunks, images) by modality.',
-      labelNames: ['modality'] as const,
-      registers,
-    });
+    this.requests = counter('graphql_requests_total', 'GraphQL requests over HTTP, by operation (name or root fields), type and outcome (ok | partial | error).', ['operation', 'type', 'outcome'] as const);
+    this.requestDuration = histogram('graphql_request_duration_seconds', 'GraphQL request duration from request start to response, by operation and type.', ['operation', 'type'] as const);
+    this.errors = counter('graphql_errors_total', 'GraphQL errors sent to clients, by extensions.code.', ['code'] as const);
+    this.routerDecisions = counter('router_decisions_total', 'Routing decisions, one count per chosen route (route="none" for a refusal), by decider.', ['decided_by', 'route'] as const);
+    this.routeDuration = histogram('route_retrieval_duration_seconds', 'Time one route (VECTOR, GRAPH, WEB) took to retrieve evidence, successful or not.', ['route'] as const);
+    this.routeFailures = counter('route_failures_total', 'Route retrievals that failed or timed out (the answer carries a warning instead).', ['route'] as const);
+    this.llmCalls = counter('llm_calls_total', `LLM chat calls by purpose (${LLM_PURPOSES.join(', ')}) and outcome (ok | error).`, ['purpose', 'outcome'] as const);
+    this.llmDuration = histogram('llm_call_duration_seconds', 'LLM chat call duration by purpose, successful or not.', ['purpose'] as const);
+    this.llmTokens = counter('llm_tokens_total', 'Tokens reported by the LLM, by purpose and kind (prompt | completion).', ['purpose', 'kind'] as const);
+    this.ingestedItems = counter('ingested_items_total', 'Items stored (text chunks, images) by modality.', ['modality'] as const);
 
     this.telemetry = {
       routeDecided: (decision: RouteDecision) =>

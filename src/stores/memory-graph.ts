@@ -1,26 +1,7 @@
 import type { JsonObject, ServiceHealth } from '../domain.js';
 import { BadInputError, NotFoundError, UnavailableError } from '../errors.js';
-import {
-  LINK_TYPES,
-  RELATIONSHIP_TYPE,
-  relationshipId,
-  type Entity,
-  type EntityHit,
-  type EntityInput,
-  type PendingIntent,
-  type WriteIntent,
-  type GraphItemWrite,
-  type GraphPath,
-  type GraphSchema,
-  type GraphStore,
-  type GraphWriteInfo,
-  type ItemNode,
-  type NeighbourhoodQuery,
-  type ReadOnlyResult,
-  type Relationship,
-  type RelationshipInput,
-  type Subgraph,
-} from './graph-store.js';
+import { LINK_TYPES, RELATIONSHIP_TYPE, relationshipId } from './graph-store.js';
+import type { Entity, EntityHit, EntityInput, PendingIntent, WriteIntent, GraphItemWrite, GraphPath, GraphSchema, GraphStore, GraphWriteInfo, ItemNode, NeighbourhoodQuery, ReadOnlyResult, Relationship, RelationshipInput, Subgraph } from './graph-store.js';
 
 interface State {
   entities: Map<string, Entity>;
