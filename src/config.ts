@@ -1,3 +1,6 @@
+// Every environment variable, parsed and validated once at startup (loadConfig). Over 350 lines
+// because it is one thing: the whole configuration surface in one schema, so a wrong value is
+// reported with all the others, naming the variable.
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';

@@ -68,6 +68,9 @@ const MAX_ENTITY_LINKS = 100;
  * that stays open while Milvus is written, and commits only after Milvus succeeded. If Milvus
  * fails, the transaction rolls back; if the commit fails after Milvus was written, the Milvus
  * write is compensated (new items deleted, items that existed before restored).
+ *
+ * Over 350 lines because it is one thing: that one-outcome write, with the validation and
+ * preparation that must all happen before it starts.
  */
 export class IngestService {
   constructor(

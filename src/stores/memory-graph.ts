@@ -20,6 +20,7 @@ const IGNORED = new Set(['and', 'or', 'not', 'to']);
  * paths, a name/alias match with fuzziness and a phrase boost, and `writeItems` as a transaction
  * (the changes apply only when the vector-store write alongside succeeds). It runs no Cypher.
  * For the fast unit tier and for trying the service without Neo4j; nothing survives a restart.
+ * Over 350 lines because it is one thing: the GraphStore contract, method for method, in memory.
  */
 export class MemoryGraphStore implements GraphStore {
   private state: State = { entities: new Map(), relationships: new Map(), items: new Map(), links: new Map() };

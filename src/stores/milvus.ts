@@ -1,3 +1,6 @@
+// The Milvus adapter: over 350 lines because it is one thing, the only code that speaks to the
+// Milvus SDK (collection schema and index, writes, reads, the status check that turns every failed
+// response into UNAVAILABLE). The filter language is in ./milvus-filter.ts.
 import { ConsistencyLevelEnum, DataType, FunctionType, MilvusClient, type FieldType } from '@zilliz/milvus2-sdk-node';
 import type { Config } from '../config.js';
 import type { ItemFilter, ItemRecord, JsonObject, Modality, ServiceHealth, StoredItem } from '../domain.js';

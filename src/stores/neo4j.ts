@@ -45,6 +45,9 @@ export interface GraphLabels {
  * a parameter; only validated labels and relationship types are written into query text.
  *
  * Labels are configurable so that each integration test works under labels of its own.
+ *
+ * Over 350 lines because it is one thing: the Cypher of every GraphStore operation, each next to
+ * the others it must stay consistent with (labels, link types, the schema cache).
  */
 export class Neo4jGraphStore implements GraphStore {
   private readonly E: string;
