@@ -142,6 +142,7 @@ export type Citation = {
 export type CollectionStats = {
   __typename?: 'CollectionStats';
   collection: Scalars['String']['output'];
+  /** Dimension of the CLIP vectors (the length of a CLIP input.vector). */
   dimension?: Maybe<Scalars['Int']['output']>;
   /** False until the first ingest creates the collection. */
   exists: Scalars['Boolean']['output'];
@@ -149,6 +150,8 @@ export type CollectionStats = {
   items: Scalars['Int']['output'];
   metric: Scalars['String']['output'];
   model: Scalars['String']['output'];
+  /** Dimension of the text embedder's vectors (a TEXT_DENSE input.vector); null without a text model. */
+  textDimension?: Maybe<Scalars['Int']['output']>;
 };
 
 /**
@@ -896,7 +899,7 @@ export type SearchHit = {
   signals: Array<SignalScore>;
 };
 
-/** Exactly one of text, image or itemId. */
+/** Exactly one of text, image, itemId or vector. */
 export type SearchInput = {
   /** Modify the image (or itemId) query with text; needs image or itemId. */
   compose?: InputMaybe<ComposeInput>;
@@ -916,6 +919,8 @@ export type SearchInput = {
   text?: InputMaybe<Scalars['String']['input']>;
   /** How many hits, 1..SEARCH_MAX_TOP_K (default 100). */
   topK?: InputMaybe<Scalars['Int']['input']>;
+  /** Find items closest to your own embedding (no model call on the server); see VectorQueryInput. */
+  vector?: InputMaybe<VectorQueryInput>;
   /** Per-request HYBRID weights. */
   weights?: InputMaybe<SignalWeights>;
 };
@@ -1051,6 +1056,21 @@ export type TextModelInfo = {
 export type TurnInput = {
   answer?: InputMaybe<Scalars['String']['input']>;
   question: Scalars['String']['input'];
+};
+
+/**
+ * A client-supplied embedding, for clients that embed with the same model themselves. It searches one
+ * vector field, ranked by that field's own score (mode may be left out or equal to signal; HYBRID and
+ * KEYWORD need text). Checked before anything runs (BAD_USER_INPUT naming input.vector.values[i] or
+ * input.vector.signal): exactly the field's dimension (CLIP: stats.dimension, TEXT_DENSE:
+ * stats.textDimension), finite float32 numbers, not all zero. Normalised to unit length on the server.
+ */
+export type VectorQueryInput = {
+  /** What the vector was embedded from; only reported back as queryModality (default TEXT). */
+  modality?: InputMaybe<Modality>;
+  /** The field it searches: CLIP (default; images and text in one space) or TEXT_DENSE (the text embedder's). */
+  signal?: InputMaybe<Signal>;
+  values: Array<Scalars['Float']['input']>;
 };
 
 export type WebEvidence = Evidence & {
@@ -1228,6 +1248,7 @@ export type ResolversTypes = ResolversObject<{
   TextEvidence: ResolverTypeWrapper<EvidenceModel>;
   TextModelInfo: ResolverTypeWrapper<TextModelInfo>;
   TurnInput: TurnInput;
+  VectorQueryInput: VectorQueryInput;
   WebEvidence: ResolverTypeWrapper<EvidenceModel>;
 }>;
 
@@ -1309,6 +1330,7 @@ export type ResolversParentTypes = ResolversObject<{
   TextEvidence: EvidenceModel;
   TextModelInfo: TextModelInfo;
   TurnInput: TurnInput;
+  VectorQueryInput: VectorQueryInput;
   WebEvidence: EvidenceModel;
 }>;
 
@@ -1386,6 +1408,7 @@ export type CollectionStatsResolvers<ContextType = Context, ParentType extends R
   items?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  textDimension?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 }>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {

@@ -20,7 +20,7 @@ export class ItemService {
     return chunks.sort((a, b) => a.chunkIndex - b.chunkIndex);
   }
 
-  async stats(): Promise<VectorStoreStats & { model: string }> {
-    return { ...(await this.deps.vectors.stats()), model: this.deps.embedder.info().id };
+  async stats(): Promise<VectorStoreStats & { model: string; textDimension: number | null }> {
+    return { ...(await this.deps.vectors.stats()), model: this.deps.embedder.info().id, textDimension: this.deps.vectors.spec.textDimension };
   }
 }

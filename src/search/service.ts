@@ -41,10 +41,24 @@ export interface ComposeInput {
   negativeWeight?: number | null;
 }
 
+/**
+ * A client-supplied embedding: searched as is (normalised) in the vector field of `signal`, with
+ * no model call. It must have that field's dimension (CLIP: the CLIP model's, TEXT_DENSE: the text
+ * embedder's).
+ */
+export interface VectorQueryInput {
+  values: readonly number[];
+  /** CLIP (default) or TEXT_DENSE; KEYWORD has no vectors. */
+  signal?: SignalName | null;
+  /** What the vector was embedded from (reported as queryModality; default TEXT). */
+  modality?: Modality | null;
+}
+
 export interface SearchInput {
   text?: string | null;
   image?: ImageSource | null;
   itemId?: string | null;
+  vector?: VectorQueryInput | null;
   topK?: number | null;
   filter?: SearchFilterInput | null;
   mode?: SearchMode | null;
@@ -120,7 +134,7 @@ export class SearchService {
     const started = performance.now();
     const topK = checkTopK(input.topK, this.deps.limits.searchMaxTopK, 'input.topK');
     const filter = toItemFilter(input.filter);
-    const which = exactlyOne('input', { text: input.text, image: input.image, itemId: input.itemId });
+    const which = exactlyOne('input', { text: input.text, image: input.image, itemId: input.itemId, vector: input.vector });
     if (input.mode != null && !MODES.includes(input.mode)) {
       throw new BadInputError(`input.mode must be one of ${MODES.join(', ')} (got "${String(input.mode)}")`, 'input.mode');
     }
@@ -187,6 +201,8 @@ export class SearchService {
     if (requested === 'KEYWORD' && !this.keyword) throw new BadInputError('input.mode KEYWORD needs BM25, which is off for this collection', 'input.mode');
     if (requested === 'CLIP' && !clipMeaningful) warnings.push('CLIP runs on the bundled random test model: its ranking is noise.');
 
+    if (which === 'vector') return this.vectorPlan(input.vector!, requested, compose, warnings);
+
     if (which === 'text') {
       const text = input.text!.trim();
       if (!text) throw new BadInputError('input.text is empty: send the words to search for', 'input.text');
@@ -234,6 +250,28 @@ export class SearchService {
     }
     const queries = await Promise.all(wanted.map((s) => (s === 'CLIP' ? ({ signal: 'CLIP', vector: clip } as SignalQuery) : this.textQuery(s, text))));
     return { mode: requested, queryModality, queries, exclude, warnings, text };
+  }
+
+  /** A client's embedding: checked against its field (dimension, finite, not zero) before any search. */
+  private async vectorPlan(v: VectorQueryInput, requested: SearchMode, compose: ComposeInput | null | undefined, warnings: string[]): Promise<Plan> {
+    const signal = v.signal ?? 'CLIP';
+    const field = 'input.vector';
+    if (signal !== 'CLIP' && signal !== 'TEXT_DENSE') {
+      throw new BadInputError(`${field}.signal ${String(signal)} has no vectors: a vector searches CLIP or TEXT_DENSE (KEYWORD searches words, use input.text)`, `${field}.signal`);
+    }
+    if (requested !== 'HYBRID' && requested !== signal) {
+      throw new BadInputError(`input.mode ${requested} does not match ${field}.signal ${signal}: a vector query searches its own field only (leave mode out or set it to ${signal})`, 'input.mode');
+    }
+    if (compose && signal !== 'CLIP') throw new BadInputError(`input.compose is CLIP vector arithmetic: it needs ${field}.signal CLIP`, 'input.compose');
+    const dimension = signal === 'CLIP' ? this.deps.embedder.info().dimension : this.dense ? this.deps.store.spec.textDimension : null;
+    if (!dimension) {
+      throw new BadInputError(`${field}.signal TEXT_DENSE needs a text model, and this service runs without one (TEXT_MODEL=none)`, `${field}.signal`);
+    }
+    const vector = checkVector(v.values, dimension, `${field}.values`, signal);
+    if (signal === 'CLIP' && requested !== 'CLIP' && !this.deps.embedder.info().meaningful) warnings.push('CLIP vectors of this collection come from the bundled random test model: a CLIP search ranks noise.');
+    const queryModality = v.modality ?? 'TEXT';
+    const query = compose ? await this.composed(vector, compose) : vector;
+    return { mode: signal, queryModality, queries: [{ signal, vector: query } as SignalQuery], warnings };
   }
 
   /** The signals of a HYBRID search: the text embedder, BM25, and CLIP when its model means something. */
@@ -317,6 +355,29 @@ function singleSignal(signal: SignalName, lists: Partial<Record<SignalName, Sign
     .sort((a, b) => b.score - a.score || a.rank - b.rank)
     .slice(0, topK)
     .map(({ h, score, rank }) => ({ key: h.key, value: h.value, score, signals: [{ signal, rank, score: h.score }] }));
+}
+
+/**
+ * A client vector as the store's query: exactly `dimension` finite numbers, not all zero, returned
+ * L2-normalised (CLIP is searched by cosine, TEXT_DENSE by inner product of unit vectors).
+ */
+export function checkVector(values: readonly number[] | null | undefined, dimension: number, field: string, signal: string): Float32Array {
+  if (!Array.isArray(values)) throw new BadInputError(`${field} must be a list of ${dimension} numbers`, field);
+  if (values.length !== dimension) {
+    throw new BadInputError(`${field} has ${values.length} numbers; the ${signal} vectors of this collection have ${dimension}`, field, { expected: dimension, got: values.length });
+  }
+  const out = new Float32Array(dimension);
+  let norm = 0;
+  for (let i = 0; i < dimension; i++) {
+    const x = values[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new BadInputError(`${field}[${i}] is not a finite number`, `${field}[${i}]`);
+    out[i] = x;
+    // Stored as float32: |x| > 3.4e38 becomes Infinity there, and tiny values become 0.
+    if (!Number.isFinite(out[i]!)) throw new BadInputError(`${field}[${i}] is too large for a float32 vector`, `${field}[${i}]`);
+    norm += out[i]! * out[i]!;
+  }
+  if (norm === 0) throw new BadInputError(`${field} is all zeros (as float32): a zero vector has no direction to search in`, field);
+  return l2normalize(out);
 }
 
 /** weight * base + sum of weight_i * v_i, L2-normalised (CLIP vectors live on the unit sphere). */

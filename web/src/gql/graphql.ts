@@ -104,7 +104,7 @@ export type SearchFilter = {
   source?: string | null | undefined;
 };
 
-/** Exactly one of text, image or itemId. */
+/** Exactly one of text, image, itemId or vector. */
 export type SearchInput = {
   /** Modify the image (or itemId) query with text; needs image or itemId. */
   compose?: ComposeInput | null | undefined;
@@ -124,6 +124,8 @@ export type SearchInput = {
   text?: string | null | undefined;
   /** How many hits, 1..SEARCH_MAX_TOP_K (default 100). */
   topK?: number | null | undefined;
+  /** Find items closest to your own embedding (no model call on the server); see VectorQueryInput. */
+  vector?: VectorQueryInput | null | undefined;
   /** Per-request HYBRID weights. */
   weights?: SignalWeights | null | undefined;
 };
@@ -143,6 +145,12 @@ export type SearchMode =
   /** The text embedder alone (all-MiniLM-L6-v2 by default): meaning, synonyms, descriptions, some typos. */
   | 'TEXT_DENSE';
 
+/** A ranking signal of a search hit. */
+export type Signal =
+  | 'CLIP'
+  | 'KEYWORD'
+  | 'TEXT_DENSE';
+
 /** HYBRID weights of this request (each 0..1; 0 = no vote); unset ones keep the configured defaults. */
 export type SignalWeights = {
   clip?: number | null | undefined;
@@ -159,6 +167,21 @@ export type TextDocumentInput = {
   /** The document text; chunked to fit CLIP's 77-token window (see README). */
   text: string;
   title?: string | null | undefined;
+};
+
+/**
+ * A client-supplied embedding, for clients that embed with the same model themselves. It searches one
+ * vector field, ranked by that field's own score (mode may be left out or equal to signal; HYBRID and
+ * KEYWORD need text). Checked before anything runs (BAD_USER_INPUT naming input.vector.values[i] or
+ * input.vector.signal): exactly the field's dimension (CLIP: stats.dimension, TEXT_DENSE:
+ * stats.textDimension), finite float32 numbers, not all zero. Normalised to unit length on the server.
+ */
+export type VectorQueryInput = {
+  /** What the vector was embedded from; only reported back as queryModality (default TEXT). */
+  modality?: Modality | null | undefined;
+  /** The field it searches: CLIP (default; images and text in one space) or TEXT_DENSE (the text embedder's). */
+  signal?: Signal | null | undefined;
+  values: Array<number>;
 };
 
 export type ItemCardFragment = { id: string, modality: Modality, text: string | null, title: string | null, source: string | null, documentId: string | null, chunkIndex: number | null, metadata: unknown, image: { width: number, height: number, mime: string, bytes: number, url: string, thumbnailUrl: string } | null };
