@@ -30,11 +30,13 @@ type Lists = Partial<Record<SignalName, SignalHit<StoredItem>[]>>;
 const data: { lists: Lists; relevant: string[]; kind: string; query: string }[] = [];
 for (const q of queries) {
   const lists: Lists = {};
+  let text = q.query;
   for (const s of signals) {
     const res = await search.search({ text: q.query, topK: DEPTH, mode: s });
+    text = res.correctedText ?? text;
     lists[s] = res.hits.map((h) => ({ key: h.item.id, modality: h.item.modality, score: h.signals![0]!.score, value: h.item, text: h.item.text }));
   }
-  data.push({ lists, relevant: q.relevant, kind: q.kind, query: q.query });
+  data.push({ lists, relevant: q.relevant, kind: q.kind, query: text });
 }
 await runtime.close();
 
@@ -56,7 +58,7 @@ for (const wk of [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1])
     for (const k of [1, 3, 5, 12, 20])
       for (const gamma of [0, 1, 2, 4, 8, 16])
         for (const wc of signals.includes('CLIP') ? [0, 0.1, 0.2, 0.3, 0.5] : [0]) {
-          const params = { weights: { TEXT_DENSE: 1, KEYWORD: wk, CLIP: wc }, denseFloor: floor, keywordK: k, keywordCoverage: gamma };
+          const params = { weights: { TEXT_DENSE: 1, KEYWORD: wk, CLIP: wc }, denseFloor: floor, keywordK: k, keywordCoverage: gamma, groupVariants: config.search.groupVariants };
           const r = evaluate((l, query) => fuseSignals(l, { ...params, query }, 10).map((h) => h.value));
           const ok = kinds.every((kind) => r.byKind[kind]! >= bestPerKind[kind]! - 1e-9);
           results.push({ params: `kw ${wk} floor ${floor} k ${k} cov ${gamma} clip ${wc}`, r, ok });

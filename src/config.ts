@@ -105,6 +105,12 @@ const EnvSchema = z.object({
   SEARCH_KEYWORD_COVERAGE: z.coerce.number().min(0).max(16).default(4),
   /** Candidates each signal contributes to a HYBRID fusion. */
   SEARCH_CANDIDATES: int(10, 1000).default(50),
+  /** Correct query words that no stored text contains to the nearest stored word (search/spelling.ts). */
+  SEARCH_SPELLING: bool.default(true),
+  /** A correction is kept when it raises the best text-embedding cosine by at least this much. */
+  SEARCH_SPELLING_MIN_GAIN: z.coerce.number().min(0).max(2).default(0.05),
+  /** HYBRID ranks "<text>: <qualifier>" variants with the hit "<text>" unless the query names the qualifier. */
+  SEARCH_GROUP_VARIANTS: bool.default(true),
   CHUNK_OVERLAP_TOKENS: int(0, 128).optional(),
 
   TEXT_MAX_CHARS: int(1, 50_000_000).default(1_000_000),
@@ -250,6 +256,9 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       keywordK: env.SEARCH_KEYWORD_K,
       keywordCoverage: env.SEARCH_KEYWORD_COVERAGE,
       candidates: env.SEARCH_CANDIDATES,
+      spelling: env.SEARCH_SPELLING,
+      spellingMinGain: env.SEARCH_SPELLING_MIN_GAIN,
+      groupVariants: env.SEARCH_GROUP_VARIANTS,
     },
     graph: {
       maxDepth: env.GRAPH_MAX_DEPTH,

@@ -915,6 +915,11 @@ export type SearchInput = {
    * (vector hits, and items that mention entities the graph route linked), fused by rank.
    */
   routed?: InputMaybe<Scalars['Boolean']['input']>;
+  /**
+   * Correct text words that no stored text contains to the nearest stored word ("brokn heart" ->
+   * "broken heart") when that matches the index clearly better; false searches the text as given.
+   */
+  spelling?: InputMaybe<Scalars['Boolean']['input']>;
   /** Find items (text chunks and images) that match this text (mode HYBRID unless another mode is given). */
   text?: InputMaybe<Scalars['String']['input']>;
   /** How many hits, 1..SEARCH_MAX_TOP_K (default 100). */
@@ -942,6 +947,8 @@ export type SearchMode =
 
 export type SearchResult = {
   __typename?: 'SearchResult';
+  /** The text searched for instead of input.text when spelling correction changed it (see warnings). */
+  correctedText?: Maybe<Scalars['String']['output']>;
   /** The router's decision, for a routed search. */
   decision?: Maybe<RouteDecision>;
   hits: Array<SearchHit>;
@@ -1695,6 +1702,7 @@ export type SearchHitResolvers<ContextType = Context, ParentType extends Resolve
 }>;
 
 export type SearchResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SearchResult'] = ResolversParentTypes['SearchResult']> = ResolversObject<{
+  correctedText?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   decision?: Resolver<Maybe<ResolversTypes['RouteDecision']>, ParentType, ContextType>;
   hits?: Resolver<Array<ResolversTypes['SearchHit']>, ParentType, ContextType>;
   mode?: Resolver<Maybe<ResolversTypes['SearchMode']>, ParentType, ContextType>;

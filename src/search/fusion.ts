@@ -48,6 +48,8 @@ export interface FusionParams {
    */
   query?: string;
   keywordCoverage?: number;
+  /** Rank qualified variants with the item they qualify (see groupVariants). */
+  groupVariants?: boolean;
 }
 
 /**
@@ -66,7 +68,7 @@ export interface FusionParams {
  * A key missing from a signal's list gets 0 from it. Ties break on the better best rank, then key.
  */
 export function fuseSignals<T>(lists: Partial<Record<SignalName, SignalHit<T>[]>>, params: FusionParams, topK: number): FusedHit<T>[] {
-  const merged = new Map<string, FusedHit<T> & { bestRank: number }>();
+  const merged = new Map<string, Ranked<T>>();
   for (const signal of SIGNALS) {
     const list = lists[signal];
     const weight = params.weights[signal] ?? 0;
@@ -75,7 +77,7 @@ export function fuseSignals<T>(lists: Partial<Record<SignalName, SignalHit<T>[]>
     list.forEach((h, i) => {
       let entry = merged.get(h.key);
       if (!entry) {
-        entry = { key: h.key, value: h.value, score: 0, signals: [], bestRank: Infinity };
+        entry = { key: h.key, value: h.value, score: 0, signals: [], bestRank: Infinity, text: h.text };
         merged.set(h.key, entry);
       }
       if (entry.signals.some((s) => s.signal === signal)) return; // one vote per signal
@@ -84,10 +86,44 @@ export function fuseSignals<T>(lists: Partial<Record<SignalName, SignalHit<T>[]>
       entry.bestRank = Math.min(entry.bestRank, i + 1);
     });
   }
-  return [...merged.values()]
+  const fused = [...merged.values()];
+  if (params.groupVariants) groupVariants(fused, params.query ?? '');
+  return fused
     .sort((a, b) => b.score - a.score || a.bestRank - b.bestRank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .slice(0, topK)
-    .map(({ bestRank: _b, ...h }) => h);
+    .map(({ bestRank: _b, text: _t, ...h }) => h);
+}
+
+type Ranked<T> = FusedHit<T> & { bestRank: number; text?: string | undefined };
+
+/** A variant ranks just below the item it qualifies: by this much less than that item's score. */
+const VARIANT_GAP = 1e-3;
+
+/**
+ * Variants rank with their base item. A hit whose text is another hit's text plus ": <qualifier>"
+ * ("thumbs up sign: dark skin tone", "t-shirt: red") is a variant of that hit; when the query says
+ * nothing about the qualifier, the qualifier is noise to the text signals (it lowers the variant's
+ * cosine and dilutes BM25), so the variant takes max(own score, base's score - a small gap): the
+ * base and its variants come together, the base first. A query that names the qualifier ("dark
+ * skin") keeps each variant's own score. Mutates the scores.
+ */
+export function groupVariants(hits: { score: number; text?: string | undefined }[], query: string): void {
+  const queryTerms = new Set(contentTerms(query));
+  const byText = new Map<string, number>();
+  const textOf = (h: { text?: string | undefined }) => h.text?.trim().toLowerCase();
+  for (const h of hits) {
+    const t = textOf(h);
+    if (t) byText.set(t, Math.max(byText.get(t) ?? -Infinity, h.score));
+  }
+  for (const h of hits) {
+    const t = textOf(h);
+    const cut = t?.lastIndexOf(': ') ?? -1;
+    if (!t || cut <= 0) continue;
+    const base = byText.get(t.slice(0, cut));
+    if (base === undefined) continue;
+    if (contentTerms(t.slice(cut + 2)).some((w) => queryTerms.has(w))) continue;
+    h.score = Math.max(h.score, base - VARIANT_GAP);
+  }
 }
 
 function normaliser<T>(signal: SignalName, list: SignalHit<T>[], params: FusionParams): (h: SignalHit<T>) => number {

@@ -7,10 +7,13 @@ import type { TextEmbedder } from '../embed/text.js';
 import { BadInputError, NotFoundError } from '../errors.js';
 import type { ImageLoader, ImageSource } from '../ingest/images.js';
 import { exactlyOne, topK as checkTopK } from '../ingest/validate.js';
-import type { SignalQuery, VectorHit, VectorStore } from '../stores/vector-store.js';
+import { MAX_QUERY_WINDOW, type SignalQuery, type VectorHit, type VectorStore } from '../stores/vector-store.js';
+import { VocabularyCache } from './spelling.js';
 import { fuseSignals, perModalityMinMax, type FusionParams, type SignalHit, type SignalName } from './fusion.js';
 
 const QUERY_TEXT_MAX = 4096;
+/** How often the spelling vocabulary checks whether the collection changed. */
+const VOCABULARY_RECHECK_MS = 30_000;
 
 export type SearchMode = 'HYBRID' | 'TEXT_DENSE' | 'CLIP' | 'KEYWORD';
 const MODES: readonly SearchMode[] = ['HYBRID', 'TEXT_DENSE', 'CLIP', 'KEYWORD'];
@@ -64,6 +67,8 @@ export interface SearchInput {
   mode?: SearchMode | null;
   weights?: SignalWeightsInput | null;
   compose?: ComposeInput | null;
+  /** Correct query words no stored text contains (default true; false searches the text as given). */
+  spelling?: boolean | null;
 }
 
 export interface SearchOutcome {
@@ -73,6 +78,8 @@ export interface SearchOutcome {
   mode: SearchMode;
   tookMs: number;
   warnings: string[];
+  /** The text searched for instead of input.text, when spelling correction changed it. */
+  correctedText?: string;
 }
 
 export interface SearchSettings {
@@ -83,6 +90,12 @@ export interface SearchSettings {
   keywordCoverage: number;
   /** Candidates each signal contributes to a HYBRID fusion. */
   candidates: number;
+  /** Correct unknown query words against the stored texts' vocabulary (spelling.ts). */
+  spelling: boolean;
+  /** Keep a correction only when the best text-embedding cosine rises by at least this much. */
+  spellingMinGain: number;
+  /** HYBRID ranks "<text>: <qualifier>" variants with "<text>" (fusion.ts groupVariants). */
+  groupVariants: boolean;
 }
 
 interface Plan {
@@ -105,6 +118,9 @@ interface Plan {
  * Every hit lists the signals that found it, with its rank and raw score in each.
  */
 export class SearchService {
+  /** The stored texts' words, for spelling correction. */
+  private readonly vocabulary: VocabularyCache;
+
   constructor(
     private readonly deps: {
       embedder: Embedder;
@@ -114,7 +130,13 @@ export class SearchService {
       limits: Config['limits'];
       settings: SearchSettings;
     },
-  ) {}
+  ) {
+    const { store } = deps;
+    this.vocabulary = new VocabularyCache(
+      { texts: async (limit) => (await store.list({}, limit)).map((i) => i.text), count: () => store.count() },
+      { maxTexts: MAX_QUERY_WINDOW, recheckMs: VOCABULARY_RECHECK_MS },
+    );
+  }
 
   /** The text embedder, when the collection also holds its vectors. */
   private get dense(): TextEmbedder | undefined {
@@ -139,10 +161,15 @@ export class SearchService {
       throw new BadInputError(`input.mode must be one of ${MODES.join(', ')} (got "${String(input.mode)}")`, 'input.mode');
     }
     const weights = this.weights(input.weights);
-    const plan = await this.plan(which, input, signal);
+    let plan = await this.plan(which, input, signal);
     const single = plan.queries.length === 1;
-    const depth = single ? topK : Math.max(this.deps.settings.candidates, topK);
-    const lists = await this.retrieve(plan, depth + (plan.exclude ? 1 : 0), filter);
+    const depth = (single ? topK : Math.max(this.deps.settings.candidates, topK)) + (plan.exclude ? 1 : 0);
+    let lists = await this.retrieve(plan, depth, filter);
+    let correctedText: string | undefined;
+    if (which === 'text' && input.spelling !== false && this.deps.settings.spelling) {
+      const better = await this.corrected(plan, lists, input, depth, filter, signal);
+      if (better) ({ plan, lists, correctedText } = better);
+    }
     if (plan.exclude) for (const s of Object.keys(lists) as SignalName[]) lists[s] = lists[s]!.filter((h) => h.key !== plan.exclude);
 
     // One signal: its own order (CLIP over both modalities: per modality, see rankClip). Several: fusion.
@@ -155,12 +182,45 @@ export class SearchService {
       mode: plan.mode,
       tookMs: performance.now() - started,
       warnings: plan.warnings,
+      ...(correctedText !== undefined ? { correctedText } : {}),
     };
   }
 
+  /**
+   * The same search for the query with its unknown words corrected (spelling.ts), when that makes
+   * the query match the index clearly better: its best text-embedding cosine rises by at least
+   * spellingMinGain (a real word the index lacks, "tortilla", is left alone: its "correction"
+   * matches no better). Without a text model, a correction to stored words is kept as is.
+   */
+  private async corrected(plan: Plan, lists: SignalLists, input: SearchInput, depth: number, filter: ItemFilter | undefined, signal?: AbortSignal) {
+    const vocabulary = await this.vocabulary.get();
+    const tokens = this.dense ? await this.dense.tokenCounter() : undefined;
+    // A word the text model's tokenizer holds whole is a word of the language, not a typo.
+    const isWord = tokens && ((w: string) => tokens(w) === 1);
+    const fix = plan.text ? vocabulary.correct(plan.text, isWord) : undefined;
+    if (!fix?.corrections.length) return undefined;
+    const next = await this.plan('text', { ...input, text: fix.text }, signal);
+    const nextLists = await this.retrieve(next, depth, filter);
+    if (this.dense) {
+      const [before, after] = await Promise.all([this.bestDense(plan.text!, lists, filter), this.bestDense(fix.text, nextLists, filter)]);
+      if (after - before < this.deps.settings.spellingMinGain) return undefined;
+    }
+    const changes = fix.corrections.map((c) => `"${c.from}" -> "${c.to}"`).join(', ');
+    next.warnings.push(`Searched for "${fix.text}" (spelling corrected: ${changes}); send spelling: false to search the text as given.`);
+    return { plan: next, lists: nextLists, correctedText: fix.text };
+  }
+
+  /** The best text-embedding cosine of a query: from its TEXT_DENSE list, or one search when the mode has none. */
+  private async bestDense(text: string, lists: SignalLists, filter: ItemFilter | undefined): Promise<number> {
+    const list = lists.TEXT_DENSE;
+    if (list) return list[0]?.score ?? -1;
+    const hits = await this.deps.store.searchSignal(await this.textQuery('TEXT_DENSE', text), { topK: 1, filter });
+    return hits[0]?.score ?? -1;
+  }
+
   private fusionParams(weights: FusionParams['weights']): FusionParams {
-    const { denseFloor, keywordK, keywordCoverage } = this.deps.settings;
-    return { weights, denseFloor, keywordK, keywordCoverage };
+    const { denseFloor, keywordK, keywordCoverage, groupVariants } = this.deps.settings;
+    return { weights, denseFloor, keywordK, keywordCoverage, groupVariants };
   }
 
   private weights(w: SignalWeightsInput | null | undefined): FusionParams['weights'] {
@@ -327,7 +387,7 @@ export class SearchService {
    * text-text cosines sit far above text-image ones (the modality gap), so one list would hold
    * text chunks only; the per-modality lists are then normalised per modality (fusion.ts).
    */
-  private async retrieve(plan: Plan, depth: number, filter: ItemFilter | undefined): Promise<Partial<Record<SignalName, SignalHit<StoredItem>[]>>> {
+  private async retrieve(plan: Plan, depth: number, filter: ItemFilter | undefined): Promise<SignalLists> {
     const { store } = this.deps;
     const run = async (q: SignalQuery): Promise<[SignalName, VectorHit[]]> => {
       if (q.signal === 'CLIP' && !filter?.modality) {
@@ -344,6 +404,8 @@ export class SearchService {
     );
   }
 }
+
+type SignalLists = Partial<Record<SignalName, SignalHit<StoredItem>[]>>;
 
 /** One signal's ranking as hits: its raw score, except CLIP over both modalities (per-modality scores). */
 function singleSignal(signal: SignalName, lists: Partial<Record<SignalName, SignalHit<StoredItem>[]>>, topK: number) {

@@ -15,10 +15,10 @@ import { testServices, uniqueName } from '../helpers.js';
  */
 const png = (f: string) => readFileSync(path.join(PROJECT_ROOT, 'test/fixtures/images', f)).toString('base64');
 const SEARCH = `query($input: SearchInput!) { search(input: $input) {
-  mode queryModality warnings hits { rank score item { id text modality } signals { signal rank score } } } }`;
+  mode queryModality warnings correctedText hits { rank score item { id text modality } signals { signal rank score } } } }`;
 
 type Hit = { rank: number; score: number; item: { id: string; text: string; modality: string }; signals: { signal: string; rank: number; score: number }[] };
-type Result = { mode: string; queryModality: string; warnings: string[]; hits: Hit[] };
+type Result = { mode: string; queryModality: string; warnings: string[]; correctedText: string | null; hits: Hit[] };
 
 let ctx: Awaited<ReturnType<typeof testServices>>;
 let gql: Awaited<ReturnType<typeof inProcess>>;
@@ -42,6 +42,7 @@ beforeAll(async () => {
     ['woman firefighter', 'checker-64x96.png'],
     ['frog face', 'gradient-32x32.png'],
     ['automobile', 'solid-blue-64x48.png'],
+    ['woman firefighter: dark skin tone', 'checker-32x32.png'],
   ];
   const r = await gql.exec<{ ingestBatch: { results: { itemIds: string[] }[] } }>(
     `mutation($items: [IngestItemInput!]!) { ingestBatch(items: $items) { results { itemIds error { message } } } }`,
@@ -55,8 +56,8 @@ beforeAll(async () => {
   );
   expect(r.errors).toBeUndefined();
   captions.forEach(([c], i) => (ids[c] = r.data!.ingestBatch.results[i]!.itemIds[0]!));
-  ids.trains = r.data!.ingestBatch.results[4]!.itemIds[0]!;
-  ids.uncaptioned = r.data!.ingestBatch.results[5]!.itemIds[0]!;
+  ids.trains = r.data!.ingestBatch.results[captions.length]!.itemIds[0]!;
+  ids.uncaptioned = r.data!.ingestBatch.results[captions.length + 1]!.itemIds[0]!;
 });
 afterAll(async () => {
   await gql?.stop();
@@ -149,6 +150,28 @@ describe('search modes and signals (real Milvus, real text embedder)', () => {
     expect(await badInput({ itemId: ids['cat face'], compose: { text: 'red', imageWeight: 0, textWeight: 0 } })).toBe('input.compose.imageWeight');
     expect(await badInput({ image: { base64: png('solid-red-32x32.png') }, mode: 'KEYWORD' })).toBe('input.mode');
     expect(await badInput({ itemId: ids.uncaptioned, mode: 'TEXT_DENSE' })).toBe('input.mode');
+  });
+
+  it('spelling: a word no stored text has is corrected to a stored one when that matches clearly better; spelling: false searches as given', async () => {
+    for (const mode of ['HYBRID', 'TEXT_DENSE', 'KEYWORD']) {
+      const r = await search({ text: 'autommobile', mode, topK: 1 });
+      expect(r.correctedText, mode).toBe('automobile');
+      expect(r.warnings.join(' ')).toMatch(/"autommobile" -> "automobile"/);
+      expect(r.hits[0]!.item.id).toBe(ids.automobile);
+    }
+    const asGiven = await search({ text: 'autommobile', mode: 'KEYWORD', spelling: false });
+    expect(asGiven.correctedText).toBeNull();
+    expect(asGiven.hits).toEqual([]);
+    // A word of the language that no item has is not a typo ("trainee" is one edit from "trains").
+    expect((await search({ text: 'trainee' })).correctedText).toBeNull();
+    expect((await search({ text: 'cat face' })).correctedText).toBeNull();
+  });
+
+  it('a variant ("<caption>: <qualifier>") ranks right after its base unless the query names the qualifier', async () => {
+    const plain = await search({ text: 'firefighter', topK: 3 });
+    expect(plain.hits.slice(0, 2).map((h) => h.item.id)).toEqual([ids['woman firefighter'], ids['woman firefighter: dark skin tone']]);
+    const toned = await search({ text: 'firefighter with dark skin', topK: 1 });
+    expect(toned.hits[0]!.item.id).toBe(ids['woman firefighter: dark skin tone']);
   });
 
   it('routed search and the VECTOR route of ask run the same hybrid search', async () => {

@@ -77,3 +77,29 @@ describe('composed query vectors', () => {
     expect(Array.from(composeVectors([0, 2, 0], [[undefined, 1]], 1))).toEqual([0, 1, 0]);
   });
 });
+
+describe('variants rank with the item they qualify', () => {
+  const dense = [hit('thumbs up', 0.9), hit('ok hand', 0.6), hit('thumbs up: dark skin tone', 0.55), hit('thumbs up: light skin tone', 0.5)];
+
+  it('"<text>: <qualifier>" follows "<text>" when the query does not name the qualifier', () => {
+    const out = fuseSignals({ TEXT_DENSE: dense }, params({ query: 'thumbs up', groupVariants: true }), 10);
+    expect(out.map((h) => h.key)).toEqual(['thumbs up', 'thumbs up: dark skin tone', 'thumbs up: light skin tone', 'ok hand']);
+    expect(out[1]!.score).toBeLessThan(out[0]!.score);
+    // Off: each keeps its own score.
+    expect(fuseSignals({ TEXT_DENSE: dense }, params({ query: 'thumbs up' }), 10).map((h) => h.key)[1]).toBe('ok hand');
+  });
+
+  it('a query that names the qualifier keeps the variants own scores', () => {
+    const out = fuseSignals(
+      { TEXT_DENSE: [hit('thumbs up', 0.7), hit('ok hand', 0.6), hit('thumbs up: dark skin tone', 0.9), hit('thumbs up: light skin tone', 0.5)] },
+      params({ query: 'thumbs up with dark skin', groupVariants: true }),
+      10,
+    );
+    expect(out.map((h) => h.key)).toEqual(['thumbs up: dark skin tone', 'thumbs up', 'ok hand', 'thumbs up: light skin tone']);
+  });
+
+  it('a variant whose base is not among the hits keeps its score; a variant above its base stays there', () => {
+    const out = fuseSignals({ TEXT_DENSE: [hit('ok hand', 0.6), hit('wave: dark skin tone', 0.7), hit('wave', 0.5)] }, params({ query: 'x', groupVariants: true }), 10);
+    expect(out.map((h) => h.key)).toEqual(['wave: dark skin tone', 'ok hand', 'wave']);
+  });
+});

@@ -120,6 +120,11 @@ export type SearchInput = {
    * (vector hits, and items that mention entities the graph route linked), fused by rank.
    */
   routed?: boolean | null | undefined;
+  /**
+   * Correct text words that no stored text contains to the nearest stored word ("brokn heart" ->
+   * "broken heart") when that matches the index clearly better; false searches the text as given.
+   */
+  spelling?: boolean | null | undefined;
   /** Find items (text chunks and images) that match this text (mode HYBRID unless another mode is given). */
   text?: string | null | undefined;
   /** How many hits, 1..SEARCH_MAX_TOP_K (default 100). */
