@@ -19,7 +19,7 @@ const SDKS = [
 ];
 const sdk = (name) => ({ group: [name, `${name}/*`], message: `Only ${SDKS.find((s) => s.name === name).owner} imports ${name} (docs/architecture.md)` });
 const sdksExcept = (...allowed) => SDKS.filter((s) => !allowed.includes(s.name)).map((s) => sdk(s.name));
-const SERVICE_DIRS = ['ask', 'graph', 'search', 'items', 'ingest', 'router', 'embed', 'eval', 'browse', 'media'];
+const SERVICE_DIRS = ['ask', 'graph', 'search', 'items', 'ingest', 'router', 'embed', 'eval', 'browse', 'media', 'backup'];
 const upward = (what) => ({
   group: ['**/resolvers/*', '**/http/*', '**/cli/*', '**/runtime.js', '**/app.js', '**/main.js'],
   message: `${what} may not import resolvers, transport (http, app), the CLI or the composition root (docs/architecture.md)`,

@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BrowseService } from '../browse/service.js';
 import type { Config } from '../config.js';
-import type { ItemRecord } from '../domain.js';
+import type { ItemRecord, StoredItem } from '../domain.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { TextEmbedder } from '../embed/text.js';
 import type { GraphStore } from '../stores/graph-store.js';
@@ -61,25 +61,23 @@ export class Reembedder {
     opts.onProgress?.(state.done, total);
     while (!state.complete && !opts.signal?.aborted) {
       const page = await browse.items(undefined, opts.batch, state.lastId);
-      const texts = page.items.filter((i) => i.modality === 'TEXT');
-      const images: { item: (typeof page.items)[number]; pixels: Awaited<ReturnType<typeof decodeImage>> }[] = [];
-      for (const item of page.items.filter((i) => i.modality === 'IMAGE')) {
-        const file = await media.get(item.id, 'original');
-        if (!file) {
-          if (!state.missing.includes(item.id)) state.missing.push(item.id);
+      const found: { item: StoredItem; image: Buffer | null }[] = [];
+      for (const item of page.items) {
+        if (item.modality === 'TEXT') {
+          found.push({ item, image: null });
           continue;
         }
-        images.push({ item, pixels: await decodeImage(file.bytes, { maxBytes: limits.imageMaxBytes, maxPixels: limits.imageMaxPixels }) });
+        const file = await media.get(item.id, 'original');
+        if (file) found.push({ item, image: file.bytes });
+        else if (!state.missing.includes(item.id)) state.missing.push(item.id);
       }
-      const [textVecs, imageVecs] = await Promise.all([embedder.embedTexts(texts.map((t) => t.text)), embedder.embedImages(images.map((i) => i.pixels))]);
-      const records: ItemRecord[] = [...texts.map((item, k) => ({ ...item, vector: textVecs[k]! })), ...images.map(({ item }, k) => ({ ...item, vector: imageVecs[k]! }))];
-      // The text signal: every item's text (chunk or caption); BM25 is filled by the store.
+      // The text signal only when the target collection holds it; BM25 is filled by the store.
       const textEmbedder = target.spec.textDimension ? this.deps.textEmbedder : undefined;
-      if (textEmbedder) {
-        const withText = records.filter((r) => r.text.trim());
-        const sentenceVecs = await textEmbedder.embed(withText.map((r) => r.text));
-        withText.forEach((r, k) => (r.textVector = sentenceVecs[k]!));
-      }
+      const { vectors, textVectors } = await embedStored(found, { embedder, textEmbedder, limits });
+      const records: ItemRecord[] = found.map(({ item }) => {
+        const textVector = textVectors.get(item.id);
+        return { ...item, vector: vectors.get(item.id)!, ...(textVector ? { textVector } : {}) };
+      });
       if (records.length) await target.upsert(records);
       state.done += records.length;
       state.lastId = page.items.at(-1)?.id ?? state.lastId;
@@ -99,11 +97,43 @@ export class Reembedder {
     }
   }
 
-  /** Written whole or not at all (a temporary file renamed into place). */
-  private async save(state: ReembedCheckpoint): Promise<void> {
-    await mkdir(path.dirname(this.deps.checkpointFile), { recursive: true });
-    const tmp = `${this.deps.checkpointFile}.tmp`;
-    await writeFile(tmp, JSON.stringify(state));
-    await rename(tmp, this.deps.checkpointFile);
+  private save(state: ReembedCheckpoint): Promise<void> {
+    return writeCheckpoint(this.deps.checkpointFile, state);
   }
+}
+
+/** A checkpoint file, written whole or not at all (a temporary file renamed into place). */
+export async function writeCheckpoint(file: string, state: object): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp`;
+  await writeFile(tmp, JSON.stringify(state));
+  await rename(tmp, file);
+}
+
+/**
+ * Embeds stored items again: CLIP vectors of texts (from their text) and images (from their
+ * original file, `image`), and, with a text embedder, the text vector of every item that has text
+ * (chunks and captions). Used by re-embedding and by an import whose models differ from the export's.
+ */
+export async function embedStored(
+  items: readonly { item: StoredItem; image: Buffer | null }[],
+  deps: { embedder?: Embedder | undefined; textEmbedder?: TextEmbedder | undefined; limits: Config['limits'] },
+): Promise<{ vectors: Map<string, Float32Array>; textVectors: Map<string, Float32Array> }> {
+  const vectors = new Map<string, Float32Array>();
+  const textVectors = new Map<string, Float32Array>();
+  const { embedder, textEmbedder, limits } = deps;
+  if (embedder) {
+    const texts = items.filter((i) => i.item.modality === 'TEXT');
+    const images = items.filter((i): i is { item: StoredItem; image: Buffer } => i.item.modality === 'IMAGE' && i.image !== null);
+    const pixels = await Promise.all(images.map((i) => decodeImage(i.image, { maxBytes: limits.imageMaxBytes, maxPixels: limits.imageMaxPixels })));
+    const [textVecs, imageVecs] = await Promise.all([embedder.embedTexts(texts.map((t) => t.item.text)), embedder.embedImages(pixels)]);
+    texts.forEach((t, k) => vectors.set(t.item.id, textVecs[k]!));
+    images.forEach((t, k) => vectors.set(t.item.id, imageVecs[k]!));
+  }
+  if (textEmbedder) {
+    const withText = items.filter((i) => i.item.text.trim());
+    const sentenceVecs = await textEmbedder.embed(withText.map((i) => i.item.text));
+    withText.forEach((i, k) => textVectors.set(i.item.id, sentenceVecs[k]!));
+  }
+  return { vectors, textVectors };
 }

@@ -45,6 +45,14 @@ export interface BatchItemResult {
   error: { code: string; message: string; field: string | null } | null;
 }
 
+/** An exported item to put back as it was (npm run import): its record with vectors, entity links and image files. */
+export interface RestoreItem {
+  record: ItemRecord;
+  entityIds: string[];
+  /** The image's files (images only). */
+  media: MediaPut | null;
+}
+
 /** A validated item, ready to embed: text chunks or one image. */
 type PreparedText = { kind: 'text'; documentId: string; records: Omit<ItemRecord, 'vector'>[]; entityIds: string[] };
 type PreparedImage = {
@@ -332,30 +340,75 @@ export class IngestService {
 
     // The same content twice in one call is one item (last wins).
     const all = [...new Map(prepared.flatMap((p) => (p.kind === 'text' ? p.records : [p.record])).map((r) => [r.id, r])).values()];
-    const nodes: ItemNode[] = all.map((r) => ({ id: r.id, modality: r.modality, documentId: r.documentId, title: r.title, source: r.source, text: r.text, createdAt: r.createdAt }));
     const links: ItemLink[] = prepared.flatMap((p) =>
       (p.kind === 'text' ? p.records : [p.record]).flatMap((r) => p.entityIds.map((entityId) => ({ itemId: r.id, entityId }))),
     );
     const documents = prepared.flatMap((p) => (p.kind === 'text' ? [{ documentId: p.documentId, keep: p.records.map((r) => r.id) }] : []));
-    let records: ItemRecord[] = [];
     const media = [...new Map(images.map((p) => [p.media.id, p.media])).values()];
+    const records = await this.commit(all, links, documents, media, async () => {
+      const [textVecs, imageVecs, sentenceVecs] = await embedded;
+      const vectors = new Map<string, Float32Array>();
+      texts.forEach((r, i) => vectors.set(r.id, textVecs[i]!));
+      images.forEach((p, i) => vectors.set(p.record.id, imageVecs[i]!));
+      const textVectors = new Map<string, Float32Array>();
+      [...texts.map((r) => r.id), ...captioned.map((p) => p.record.id)].forEach((id, i) => textVectors.set(id, sentenceVecs[i]!));
+      return { vectors, textVectors };
+    });
+    const byId = new Map(records.map(({ vector: _v, textVector: _t, ...item }) => [item.id, item as StoredItem]));
+    return prepared.map((p) => (p.kind === 'text' ? p.records : [p.record]).map((r) => byId.get(r.id)!));
+  }
 
+  /**
+   * Puts exported items back as they were (npm run import): same ids, fields, timestamps, vectors,
+   * entity links and image files, through the same one-outcome write as an ingest (journalled,
+   * compensated). The caller has validated the items and re-embedded them if the models differ;
+   * the entities they link to must exist (NOT_FOUND otherwise, nothing written).
+   */
+  async restore(items: RestoreItem[]): Promise<void> {
+    if (items.length === 0) return;
+    const { store, graph } = this.deps;
+    const wanted = [...new Set(items.flatMap((i) => i.entityIds))];
+    if (wanted.length) {
+      const known = new Set((await graph.getEntities(wanted)).map((e) => e.id));
+      const missing = wanted.filter((id) => !known.has(id));
+      if (missing.length) throw new NotFoundError(`no entity with id ${missing.slice(0, 5).map((m) => `"${m}"`).join(', ')}: import the entities first`, { ids: missing });
+    }
+    await store.ensureCollection(items[0]!.record.vector.length);
+    const all = items.map(({ record: { vector: _v, textVector: _t, ...item } }) => item);
+    const links = items.flatMap((i) => i.entityIds.map((entityId) => ({ itemId: i.record.id, entityId })));
+    const media = items.flatMap((i) => (i.media ? [i.media] : []));
+    await this.commit(all, links, [], media, async () => ({
+      vectors: new Map(items.map((i) => [i.record.id, i.record.vector])),
+      textVectors: new Map(items.flatMap((i) => (i.record.textVector ? [[i.record.id, i.record.textVector] as const] : []))),
+    }));
+  }
+
+  /**
+   * The one-outcome write of items (ingest and restore): graph nodes and links in the graph
+   * transaction, image files then vectors inside it; `vectorsOf` supplies the vectors once the
+   * graph has done its part. Returns the records written.
+   */
+  private async commit(
+    all: Omit<ItemRecord, 'vector'>[],
+    links: ItemLink[],
+    documents: { documentId: string; keep: string[] }[],
+    media: MediaPut[],
+    vectorsOf: () => Promise<{ vectors: Map<string, Float32Array | number[]>; textVectors: Map<string, Float32Array | number[]> }>,
+  ): Promise<ItemRecord[]> {
+    const { store } = this.deps;
+    const nodes: ItemNode[] = all.map((r) => ({ id: r.id, modality: r.modality, documentId: r.documentId, title: r.title, source: r.source, text: r.text, createdAt: r.createdAt }));
+    let records: ItemRecord[] = [];
     let fresh: string[] = [];
     let removed: ItemRecord[] = [];
     await this.twoStoreWrite(
       'ingest',
       { upsert: nodes, links, remove: [], documents },
       async ({ existing, stale }) => {
-        const [textVecs, imageVecs, sentenceVecs] = await embedded;
-        const vectorOf = new Map<string, Float32Array>();
-        texts.forEach((r, i) => vectorOf.set(r.id, textVecs[i]!));
-        images.forEach((p, i) => vectorOf.set(p.record.id, imageVecs[i]!));
-        const textVectorOf = new Map<string, Float32Array>();
-        [...texts.map((r) => r.id), ...captioned.map((p) => p.record.id)].forEach((id, i) => textVectorOf.set(id, sentenceVecs[i]!));
+        const { vectors, textVectors } = await vectorsOf();
         // Keep the first ingest time of items that already existed.
         records = all.map((r) => {
-          const textVector = textVectorOf.get(r.id);
-          return { ...r, createdAt: existing.get(r.id) ?? r.createdAt, vector: vectorOf.get(r.id)!, ...(textVector ? { textVector } : {}) };
+          const textVector = textVectors.get(r.id);
+          return { ...r, createdAt: existing.get(r.id) ?? r.createdAt, vector: vectors.get(r.id)!, ...(textVector ? { textVector } : {}) };
         });
         fresh = records.filter((r) => !existing.has(r.id)).map((r) => r.id);
         if (stale.length) removed = await this.snapshot(stale);
@@ -383,8 +436,7 @@ export class IngestService {
       const n = records.filter((r) => r.modality === modality).length;
       if (n) this.deps.telemetry?.ingested(modality, n);
     }
-    const byId = new Map(records.map(({ vector: _v, textVector: _t, ...item }) => [item.id, item as StoredItem]));
-    return prepared.map((p) => (p.kind === 'text' ? p.records : [p.record]).map((r) => byId.get(r.id)!));
+    return records;
   }
 
   /** Stored records (with vectors) of these ids, to put back if a write must be undone. */

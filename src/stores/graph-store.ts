@@ -23,6 +23,8 @@ export interface EntityInput {
   aliases?: string[];
   description?: string;
   properties?: JsonObject;
+  /** Restore only (npm run import): the times the entity had when it was exported. */
+  timestamps?: { createdAt: Date; updatedAt: Date };
 }
 
 export interface Entity {
@@ -193,6 +195,8 @@ export interface GraphStore {
   deleteRelationship(id: string): Promise<boolean>;
   /** Entities the items mention or depict, by name. */
   entitiesOfItems(itemIds: string[]): Promise<Entity[]>;
+  /** The entity links (MENTIONS / DEPICTS) of these items, ordered by item id then entity id (export). */
+  linksOfItems(itemIds: string[]): Promise<ItemLink[]>;
   /** Item ids greater than `after`, in id order, at most `limit` (to walk every item node). */
   itemIdsAfter(after: string, limit: number): Promise<string[]>;
   itemIdsOfDocuments(documentIds: string[]): Promise<string[]>;

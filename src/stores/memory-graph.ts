@@ -1,7 +1,7 @@
 import type { JsonObject, ServiceHealth } from '../domain.js';
 import { BadInputError, NotFoundError, UnavailableError } from '../errors.js';
 import { LINK_TYPES, RELATIONSHIP_TYPE, relationshipId } from './graph-store.js';
-import type { Entity, EntityHit, EntityInput, PendingIntent, WriteIntent, GraphItemWrite, GraphPath, GraphSchema, GraphStore, GraphWriteInfo, ItemNode, NeighbourhoodQuery, ReadOnlyResult, Relationship, RelationshipInput, Subgraph } from './graph-store.js';
+import type { Entity, EntityHit, EntityInput, PendingIntent, WriteIntent, GraphItemWrite, GraphPath, GraphSchema, GraphStore, GraphWriteInfo, ItemLink, ItemNode, NeighbourhoodQuery, ReadOnlyResult, Relationship, RelationshipInput, Subgraph } from './graph-store.js';
 
 interface State {
   entities: Map<string, Entity>;
@@ -44,8 +44,8 @@ export class MemoryGraphStore implements GraphStore {
         aliases: [...(e.aliases ?? [])],
         description: e.description ?? '',
         properties: structuredClone(e.properties ?? {}),
-        createdAt: before?.createdAt ?? now,
-        updatedAt: now,
+        createdAt: before?.createdAt ?? e.timestamps?.createdAt ?? now,
+        updatedAt: e.timestamps?.updatedAt ?? now,
       };
       this.state.entities.set(e.id, entity);
       return structuredClone(entity);
@@ -311,6 +311,12 @@ export class MemoryGraphStore implements GraphStore {
     return [...ids]
       .flatMap((id) => (this.state.entities.has(id) ? [structuredClone(this.state.entities.get(id)!)] : []))
       .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async linksOfItems(itemIds: string[]): Promise<ItemLink[]> {
+    return [...new Set(itemIds)]
+      .sort(compare)
+      .flatMap((itemId) => [...(this.state.links.get(itemId)?.keys() ?? [])].sort(compare).map((entityId) => ({ itemId, entityId })));
   }
 
   async schema(): Promise<GraphSchema> {

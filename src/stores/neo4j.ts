@@ -128,6 +128,8 @@ export class Neo4jGraphStore implements GraphStore {
     const now = Date.now();
     const rows = entities.map((e) => ({
       id: e.id,
+      createdAt: e.timestamps?.createdAt.getTime() ?? now,
+      updatedAt: e.timestamps?.updatedAt.getTime() ?? now,
       all: {
         ...(e.properties ?? {}),
         id: e.id,
@@ -142,11 +144,11 @@ export class Neo4jGraphStore implements GraphStore {
       tx.run(
         `UNWIND $rows AS row
          MERGE (e:${this.E} {id: row.id})
-         WITH e, row, coalesce(e.createdAt, $now) AS created
+         WITH e, row, coalesce(e.createdAt, row.createdAt) AS created
          SET e = row.all
-         SET e.createdAt = created, e.updatedAt = $now
+         SET e.createdAt = created, e.updatedAt = row.updatedAt
          RETURN e`,
-        { rows, now },
+        { rows },
       ),
     );
     return res.records.map((r) => toEntity(r.get('e') as NeoNode));
@@ -378,6 +380,14 @@ export class Neo4jGraphStore implements GraphStore {
       tx.run(`MATCH (i:${this.I})-[:MENTIONS|DEPICTS]->(e:${this.E}) WHERE i.id IN $ids RETURN DISTINCT e ORDER BY e.name`, { ids: itemIds }),
     );
     return res.records.map((r) => toEntity(r.get('e') as NeoNode));
+  }
+
+  async linksOfItems(itemIds: string[]): Promise<ItemLink[]> {
+    if (itemIds.length === 0) return [];
+    const res = await this.run('links of items', 'READ', (tx) =>
+      tx.run(`MATCH (i:${this.I})-[:MENTIONS|DEPICTS]->(e:${this.E}) WHERE i.id IN $ids RETURN i.id AS itemId, e.id AS entityId ORDER BY itemId, entityId`, { ids: itemIds }),
+    );
+    return res.records.map((r) => ({ itemId: r.get('itemId') as string, entityId: r.get('entityId') as string }));
   }
 
   async listItems(ids: string[]): Promise<ItemNode[]> {
