@@ -25,7 +25,10 @@ import { buildSchema } from './schema.js';
 export interface App {
   httpServer: http.Server;
   apollo: ApolloServer<Context>;
-  /** Listen on config host/port (0 = any free port); resolves with the URL of /graphql. */
+  /**
+   * Listen on config host/port (0 = any free port), then warm up (Runtime.warmUp: /healthz answers
+   * meanwhile, /readyz says "warming"); resolves with the URL of /graphql.
+   */
   listen(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -123,7 +126,7 @@ export async function createApp(runtime: Runtime, opts: { metrics?: Metrics } = 
           metricsServer.listen(config.metrics.port, config.metrics.host, () => resolve());
         });
       }
-      return new Promise((resolve, reject) => {
+      const url = await new Promise<string>((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(config.port, config.host, () => {
           const addr = httpServer.address();
@@ -132,6 +135,8 @@ export async function createApp(runtime: Runtime, opts: { metrics?: Metrics } = 
           resolve(`http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/graphql`);
         });
       });
+      await runtime.warmUp();
+      return url;
     },
     stop: async () => {
       metricsServer?.close();

@@ -79,6 +79,8 @@ export interface ServiceHealth {
   target: string;
   latencyMs: number | null;
   error: string | null;
+  /** Reachable but still preparing (see GraphStore.warmUp): not ready yet. */
+  warming?: boolean;
 }
 
 export interface HealthReport {

@@ -26,11 +26,12 @@ export const WEB_HEALTH_TTL_MS = 60_000;
  * One dependency in the report. GraphQL's ServiceHealth exposes name/ok/target/latencyMs/error;
  * /readyz (JSON) also shows `status` and `required`.
  *   status  up: a live probe answered; down: it failed or timed out;
+ *           warming: reachable, still preparing its first answers (GraphStore.warmUp): not ready;
  *           configured: set up but not probed (the LLM: LlmClient offers no cheap call, and a chat
  *           completion per probe would cost tokens), so `ok` only means "configured".
  */
 export interface DependencyHealth extends ServiceHealth {
-  status: 'up' | 'down' | 'configured';
+  status: 'up' | 'down' | 'warming' | 'configured';
   required: boolean;
 }
 
@@ -100,7 +101,7 @@ async function probe(name: string, check: Promise<ServiceHealth>, required: bool
     PROBE_TIMEOUT_MS,
     (): ServiceHealth => ({ name, ok: false, target, latencyMs: performance.now() - started, error: `no answer within ${PROBE_TIMEOUT_MS} ms` }),
   );
-  return { ...h, latencyMs: h.latencyMs === null ? null : Math.round(h.latencyMs * 10) / 10, status: h.ok ? 'up' : 'down', required };
+  return { ...h, latencyMs: h.latencyMs === null ? null : Math.round(h.latencyMs * 10) / 10, status: h.ok ? 'up' : h.warming ? 'warming' : 'down', required };
 }
 
 function cachedWebHealth(web: WebSearch): Promise<ServiceHealth> {

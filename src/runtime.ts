@@ -38,6 +38,11 @@ import type { MediaStore } from './stores/media-store.js';
 import { createWebSearch } from './stores/web-http.js';
 import type { WebSearch } from './stores/web-search.js';
 import { noTelemetry, type LlmPurpose, type Telemetry } from './telemetry.js';
+import { withDeadline } from './deadline.js';
+import { errorMessage } from './errors.js';
+
+/** Startup waits at most this long for the warm-up (it goes on in the background; /readyz tells). */
+const WARM_UP_WAIT_MS = 15_000;
 
 /**
  * The composition root: every long-lived object is built here once, from the parsed config, and
@@ -94,6 +99,12 @@ export interface Runtime {
   services: Services;
   /** Intents of two-store writes; `journal.start()` (main, `npm run check`) heartbeats and recovers crashed writes. */
   journal: WriteJournal;
+  /**
+   * Prepares what the first questions would otherwise pay for (the graph store's connections and
+   * query plans); `App.listen` awaits it. Never throws: a store that is down now warms up when its
+   * health probe sees it back, and /readyz says "warming" meanwhile.
+   */
+  warmUp(): Promise<{ ms: number; error: string | null }>;
   close(): Promise<void>;
 }
 
@@ -170,6 +181,21 @@ export async function buildRuntime(config: Config, log: Logger, overrides: Runti
     stores,
     services,
     journal,
+    async warmUp() {
+      const started = performance.now();
+      const error = await withDeadline(
+        stores.graph.warmUp().then(
+          () => null,
+          (err: unknown) => errorMessage(err),
+        ),
+        WARM_UP_WAIT_MS,
+        () => `not finished after ${WARM_UP_WAIT_MS} ms`,
+      );
+      const ms = Math.round(performance.now() - started);
+      if (error) log.warn(`Neo4j warm-up: ${error}; /readyz reports neo4j until it is done`, { event: 'startup.warm_up_failed', ms });
+      else log.info(`warmed up in ${ms} ms`, { event: 'startup.warmed_up', ms });
+      return { ms, error };
+    },
     async close() {
       journal.stop();
       await Promise.allSettled([stores.vectors.close(), stores.graph.close(), stores.media.close(), state.close()]);

@@ -164,7 +164,14 @@ export interface GraphWriteInfo {
 export interface GraphStore {
   /** Create constraints and indexes if missing (idempotent). */
   init(): Promise<void>;
+  /** Reachable and warmed up; while the warm-up runs: not ok, `warming`. */
   health(): Promise<ServiceHealth>;
+  /**
+   * Prepares the reads a question makes (connections, the database's query plans) so that the
+   * first question after a start, of this process or of the database, does not pay for them.
+   * Runs once, and again after the database was seen unreachable.
+   */
+  warmUp(): Promise<void>;
 
   upsertEntities(entities: (EntityInput & { id: string })[]): Promise<Entity[]>;
   /** Fails with NOT_FOUND naming the missing ids, writing nothing, if an endpoint does not exist. */

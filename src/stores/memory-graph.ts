@@ -29,6 +29,9 @@ export class MemoryGraphStore implements GraphStore {
 
   async init(): Promise<void> {}
 
+  /** Nothing to prepare in memory. */
+  async warmUp(): Promise<void> {}
+
   async health(): Promise<ServiceHealth> {
     return { name: 'neo4j', ok: true, target: 'memory', latencyMs: 0, error: null };
   }

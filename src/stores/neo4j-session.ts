@@ -36,6 +36,21 @@ export class Neo4jSessions {
     }
   }
 
+  /**
+   * One auto-commit query, without the driver's retries: a health probe must report a refused
+   * connection at once, not after retrying it for maxTransactionRetryTime.
+   */
+  async once(operation: string, query: string, timeoutMs: number): Promise<void> {
+    const session = this.session(neo4j.session.READ);
+    try {
+      await session.run(query, {}, { timeout: timeoutMs, metadata: txMetadata(operation) });
+    } catch (err) {
+      throw mapNeo4jError(operation, err);
+    } finally {
+      await session.close();
+    }
+  }
+
   close(): Promise<void> {
     return this.driver.close();
   }

@@ -201,6 +201,7 @@ describe('ingest and search over GraphQL (real Milvus, tiny CLIP)', () => {
   });
 
   it('reports health: model in use, that it is not meaningful, and both services up', async () => {
+    await ctx.runtime.warmUp(); // as App.listen does: Neo4j is "warming" (not ok) until then
     const r = await gql.exec('{ health { status version model { id configuredId source dimension loaded meaningful warning } services { name ok target latencyMs error } } }');
     expect(r.errors).toBeUndefined();
     const h = r.data!.health;
