@@ -92,6 +92,8 @@ export function measureOperation(
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
   variables?: Readonly<Record<string, unknown>>,
   maxMultiplier = Number.POSITIVE_INFINITY,
+  /** Called when a variable's value is looked up (so callers know whether variables matter). */
+  onVariable?: (name: string) => void,
 ): OperationMeasure {
   const memo = new Map<string, SetMeasure>();
   const inProgress = new Set<string>();
@@ -99,7 +101,20 @@ export function measureOperation(
   for (const def of operation.variableDefinitions ?? []) {
     if (def.defaultValue) varDefaults.set(def.variable.name.value, valueFromASTUntyped(def.defaultValue));
   }
-  const variableValue = (name: string): unknown => (variables && name in variables ? variables[name] : varDefaults.get(name));
+  const variableValue = (name: string): unknown => {
+    onVariable?.(name);
+    return variables && name in variables ? variables[name] : varDefaults.get(name);
+  };
+  /** One field of an input-object argument, evaluating only that field (not e.g. a 512-number vector beside it). */
+  const fieldOf = (node: ValueNode, field: string): unknown => {
+    if (node.kind === Kind.VARIABLE) {
+      const v = variableValue(node.name.value);
+      return v && typeof v === 'object' ? (v as Record<string, unknown>)[field] : undefined;
+    }
+    if (node.kind !== Kind.OBJECT) return undefined;
+    const f = node.fields.find((x) => x.name.value === field);
+    return f ? valueOf(f.value) : undefined;
+  };
 
   const valueOf = (node: ValueNode): unknown => {
     if (node.kind === Kind.VARIABLE) return variableValue(node.name.value);
@@ -122,8 +137,8 @@ export function measureOperation(
       const fieldName = [...MULTIPLIER_ARGS].find((n) => n in inputType.getFields());
       if (!fieldName) continue;
       const given = node.arguments?.find((a) => a.name.value === argDef.name);
-      const obj = given ? valueOf(given.value) : argDef.defaultValue;
-      const inner = obj && typeof obj === 'object' ? (obj as Record<string, unknown>)[fieldName] : undefined;
+      const dflt = argDef.defaultValue;
+      const inner = given ? fieldOf(given.value, fieldName) : dflt && typeof dflt === 'object' ? (dflt as Record<string, unknown>)[fieldName] : undefined;
       return Math.min(maxMultiplier, toSize(inner, inputType.getFields()[fieldName]!.defaultValue));
     }
     return 1;
@@ -294,10 +309,20 @@ export function operationCostError(
   config: LimitsConfig,
 ): QueryLimitError | null {
   if (!operation.variableDefinitions?.length) return null; // already checked exactly by the validation rule
+  // An operation whose cost reads no variable (e.g. `search(input: {vector: {values: $v}, topK: 10})`)
+  // was checked exactly at validation: skip the walk on its later requests (Apollo reuses the
+  // parsed document, so the operation node is the key).
+  if (variableFree.has(operation)) return null;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
-  return costError(operation, measureOperation(schema, operation, fragments, variables, multiplierCap(config)).cost, config.requestLimits.maxCost);
+  let readsVariables = false;
+  const { cost } = measureOperation(schema, operation, fragments, variables, multiplierCap(config), () => (readsVariables = true));
+  if (!readsVariables) variableFree.add(operation);
+  return costError(operation, cost, config.requestLimits.maxCost);
 }
+
+/** Operations whose cost depends on no variable value. */
+const variableFree = new WeakSet<OperationDefinitionNode>();
 
 /**
  * Re-checks the cost limit with the request's actual variable values once the operation is known

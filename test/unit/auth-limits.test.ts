@@ -229,6 +229,21 @@ describe('validation rules', () => {
     // no resolver bound in the config: no cap (the bare-number form is gone: it let WebSocket skip the cap)
     expect(operationCostError(schema, single, single.definitions[0] as OperationDefinitionNode, { l: 10_000_000 }, { requestLimits: limits })).not.toBeNull();
   });
+
+  it('reads only the variables the cost depends on, and keeps re-checking an operation whose cost reads one', () => {
+    const reads: string[] = [];
+    const vectorOp = parse('query($v: [Float!]!) { search(input: { vector: { values: $v }, topK: 10 }) { tookMs } }');
+    const frags = new Map();
+    measureOperation(schema, vectorOp.definitions[0] as OperationDefinitionNode, frags, { v: [1, 2] }, Infinity, (n) => reads.push(n));
+    expect(reads).toEqual([]); // the vector is never evaluated: its cost is known from the document
+    const inputOp = parse('query($in: SearchInput!) { search(input: $in) { hits { item { id } } } }');
+    const op = inputOp.definitions[0] as OperationDefinitionNode;
+    const cfg = { requestLimits: { ...limits, maxCost: 20_000 } } as Parameters<typeof multiplierCap>[0];
+    for (let i = 0; i < 2; i++) {
+      expect(operationCostError(schema, inputOp, op, { in: { text: 'x', topK: 1 } }, cfg), `round ${i}`).toBeNull();
+      expect(operationCostError(schema, inputOp, op, { in: { text: 'x', topK: 10_000 } }, cfg), `round ${i}`).not.toBeNull();
+    }
+  });
 });
 
 describe('rate limiter', () => {
