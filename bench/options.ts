@@ -3,14 +3,17 @@ import { parseArgs } from 'node:util';
 import type { AskBenchOptions } from './ask.js';
 import type { GraphOptions } from './graph.js';
 
-export type Part = 'vector' | 'graph' | 'ask';
-export const PARTS: Part[] = ['vector', 'graph', 'ask'];
+export type Part = 'vector' | 'ingest' | 'graph' | 'ask';
+export const PARTS: Part[] = ['vector', 'ingest', 'graph', 'ask'];
 
 export interface Options {
   parts: Part[];
   graph: GraphOptions;
   ask: AskBenchOptions;
   sizes: number[];
+  /** Dimension of the vector part's vectors (512: CLIP ViT-B/32's). */
+  dim: number;
+  ingestImages: number;
   queries: number;
   quick: boolean;
   ingestDocs: number;
@@ -23,10 +26,10 @@ export interface Options {
 }
 
 const USAGE =
-  'usage: npm run bench -- [--parts vector,graph,ask] [--quick] [--sizes 10000,100000] [--queries 300] [--ingest-docs 2000] [--load-batch 500]\n' +
+  'usage: npm run bench -- [--parts vector,ingest,graph,ask] [--quick] [--sizes 10000,100000] [--dim 512] [--queries 300] [--ingest-docs 2000] [--ingest-images 512] [--load-batch 500]\n' +
   '       [--floor-ef 64] [--graph-entities 100000] [--graph-relationships 500000] [--graph-queries 200] [--ask-items 10000] [--ask-queries 200]';
 
-const INT_FLAGS = ['queries', 'ingest-docs', 'load-batch', 'floor-ef', 'graph-entities', 'graph-relationships', 'graph-queries', 'ask-items', 'ask-queries'] as const;
+const INT_FLAGS = ['dim', 'ingest-images', 'queries', 'ingest-docs', 'load-batch', 'floor-ef', 'graph-entities', 'graph-relationships', 'graph-queries', 'ask-items', 'ask-queries'] as const;
 
 function int(name: string, v: string): number {
   const n = Number(v);
@@ -60,6 +63,8 @@ export function parseOptions(argv: string[]): Options {
     graph: { entities: n('graph-entities', 100_000), relationships: n('graph-relationships', 500_000), batch: 5000, queries: n('graph-queries', 200), warmup: 20 },
     ask: { items: n('ask-items', 10_000), graphEntities: 2000, graphRelationships: 8000, queries: n('ask-queries', 200), warmup: 20, routerPasses: 20 },
     sizes: values.sizes === undefined ? [10_000, 100_000] : values.sizes.split(',').map((s) => int('sizes', s.trim())),
+    dim: n('dim', 512),
+    ingestImages: n('ingest-images', 512),
     queries: n('queries', 300),
     quick: values.quick === true,
     ingestDocs: n('ingest-docs', 2000),
@@ -73,13 +78,14 @@ export function parseOptions(argv: string[]): Options {
   if (values.parts !== undefined) {
     const parts = values.parts.split(',').map((x) => x.trim()).filter(Boolean);
     for (const p of parts) if (!PARTS.includes(p as Part)) throw new Error(`--parts: unknown part "${p}" (choose from ${PARTS.join(', ')})`);
-    if (parts.length === 0) throw new Error('--parts needs at least one of vector,graph,ask');
+    if (parts.length === 0) throw new Error(`--parts needs at least one of ${PARTS.join(',')}`);
     o.parts = PARTS.filter((p) => parts.includes(p));
   }
   if (o.quick) {
     o.sizes = [2000];
     o.queries = Math.min(o.queries, 60);
     o.ingestDocs = Math.min(o.ingestDocs, 256);
+    o.ingestImages = Math.min(o.ingestImages, 128);
     o.recallQueries = 50;
     o.warmup = 5;
     o.graph = { ...o.graph, entities: Math.min(o.graph.entities, 5000), relationships: Math.min(o.graph.relationships, 25_000), queries: Math.min(o.graph.queries, 40), warmup: 5 };

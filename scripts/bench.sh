@@ -13,4 +13,6 @@ fi
 # No Apollo usage reporting (or any other traffic off this machine) from the in-process server.
 unset APOLLO_KEY APOLLO_GRAPH_REF APOLLO_GRAPH_ID APOLLO_GRAPH_VARIANT
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
+# As deployed (Dockerfile): graphql-js and express take their production paths.
+export NODE_ENV=production
 npx tsx bench/run.ts "$@"
