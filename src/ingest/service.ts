@@ -66,6 +66,8 @@ type PreparedImage = {
 type Prepared = PreparedText | PreparedImage;
 
 const MAX_ENTITY_LINKS = 100;
+/** Batch items prepared at once (sharp decodes on its own threads; URL fetches wait on the network). */
+const PREPARE_CONCURRENCY = 8;
 
 /**
  * Validates, chunks, embeds and stores items. Every check runs before anything is written, and
@@ -122,17 +124,25 @@ export class IngestService {
 
     const results: BatchItemResult[] = [];
     const ready: { index: number; item: Prepared }[] = [];
-    // Prepare (validate, fetch, decode, chunk) a few at a time: URL fetches overlap, memory stays bounded.
-    const concurrency = 4;
-    for (let start = 0; start < items.length; start += concurrency) {
-      const slice = items.slice(start, start + concurrency);
-      const settled = await Promise.allSettled(slice.map((it, k) => this.prepareItem(it, `items[${start + k}]`, signal)));
-      settled.forEach((s, k) => {
-        const index = start + k;
-        if (s.status === 'fulfilled') ready.push({ index, item: s.value });
-        else results.push(failure(index, s.reason));
-      });
-    }
+    // Prepare (validate, fetch, decode, thumbnail, chunk) a few at a time: URL fetches and image
+    // decodes overlap, memory stays bounded. A worker takes the next item as soon as it is free
+    // (slices of 4 waited for their slowest item each).
+    let next = 0;
+    const prepared: (Prepared | undefined)[] = [];
+    const worker = async () => {
+      while (next < items.length) {
+        const index = next++;
+        try {
+          prepared[index] = await this.prepareItem(items[index]!, `items[${index}]`, signal);
+        } catch (err) {
+          results.push(failure(index, err));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PREPARE_CONCURRENCY, items.length) }, worker));
+    prepared.forEach((item, index) => {
+      if (item) ready.push({ index, item });
+    });
     // Items linking to unknown entities fail alone, before anything is written.
     const wanted = [...new Set(ready.flatMap((r) => r.item.entityIds))];
     if (wanted.length) {
