@@ -1,6 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   Kind,
+  getIntrospectionQuery,
+  parse,
   valueFromASTUntyped,
   type ASTVisitor,
   type DocumentNode,
@@ -42,6 +44,12 @@ import { QueryLimitError } from '../errors.js';
 export const MAX_SELECTIONS = 1000;
 /** Depth cap inside __schema / __type (graphql-js's getIntrospectionQuery() is 15 deep). */
 export const INTROSPECTION_MAX_DEPTH = 20;
+/**
+ * Cost cap inside __schema / __type, as a multiple of what the full standard introspection query
+ * (getIntrospectionQuery with every option) costs on this schema: Sandbox and codegen pass, and a
+ * query nesting the lists (types { fields { type { fields ... } } }) grows multiplicatively and is refused.
+ */
+export const INTROSPECTION_COST_FACTOR = 2;
 /** Multiplier of a topK/limit field whose value is unknown and has no schema default. */
 export const DEFAULT_LIST_SIZE = 10;
 const MULTIPLIER_ARGS = new Set(['topK', 'limit']);
@@ -67,7 +75,10 @@ export interface OperationMeasure {
   introspectionDepth: number;
   aliases: number;
   selections: number;
+  /** Outside introspection. */
   cost: number;
+  /** Inside __schema/__type: every list multiplies by its average size in this schema (introspectionSizes). */
+  introspectionCost: number;
 }
 
 interface SetMeasure {
@@ -77,9 +88,57 @@ interface SetMeasure {
   selections: number;
   /** Cost at multiplier 1 (cost is linear in the multiplier, so fragments are measured once). */
   cost: number;
+  introspectionCost: number;
 }
 
-const EMPTY: SetMeasure = { depth: 0, introspectionDepth: 0, aliases: 0, selections: 0, cost: 0 };
+const EMPTY: SetMeasure = { depth: 0, introspectionDepth: 0, aliases: 0, selections: 0, cost: 0, introspectionCost: 0 };
+
+const sizesCache = new WeakMap<GraphQLSchema, Record<string, number>>();
+
+/**
+ * How many entries each list field of the introspection types returns on average in this schema
+ * (at least 1): an introspection query's cost is estimated like any query's, with these as the
+ * lists' sizes.
+ */
+export function introspectionSizes(schema: GraphQLSchema): Record<string, number> {
+  let sizes = sizesCache.get(schema);
+  if (sizes) return sizes;
+  const types = Object.values(schema.getTypeMap());
+  const avg = (xs: number[]) => Math.max(1, Math.ceil(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)));
+  const withFields = types.flatMap((t) => {
+    const f = fieldsOf(t);
+    return f ? [Object.values(f)] : [];
+  });
+  const count = (tagName: string, list: (t: never) => readonly unknown[]) => avg(types.filter((t) => tag(t) === `[object ${tagName}]`).map((t) => list(t as never).length));
+  sizes = {
+    types: types.length,
+    directives: schema.getDirectives().length,
+    fields: avg(withFields.map((f) => f.length)),
+    args: avg(withFields.flat().map((f) => f.args.length)),
+    inputFields: count('GraphQLInputObjectType', (t: GraphQLInputObjectType) => Object.keys(t.getFields())),
+    enumValues: count('GraphQLEnumType', (t: { getValues(): readonly unknown[] }) => t.getValues()),
+    possibleTypes: count('GraphQLUnionType', (t: { getTypes(): readonly unknown[] }) => t.getTypes()),
+    interfaces: count('GraphQLObjectType', (t: { getInterfaces(): readonly unknown[] }) => t.getInterfaces()),
+  };
+  sizesCache.set(schema, sizes);
+  return sizes;
+}
+
+const budgetCache = new WeakMap<GraphQLSchema, number>();
+
+/** INTROSPECTION_COST_FACTOR × the cost of the full standard introspection query on this schema. */
+export function introspectionBudget(schema: GraphQLSchema): number {
+  let budget = budgetCache.get(schema);
+  if (budget === undefined) {
+    const doc = parse(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true }));
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    for (const def of doc.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+    const op = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+    budget = INTROSPECTION_COST_FACTOR * measureOperation(schema, op, fragments).introspectionCost;
+    budgetCache.set(schema, budget);
+  }
+  return budget;
+}
 
 /**
  * Measure one operation. Fragments are measured once each (memoised) and cycles contribute nothing,
@@ -96,6 +155,7 @@ export function measureOperation(
   onVariable?: (name: string) => void,
 ): OperationMeasure {
   const memo = new Map<string, SetMeasure>();
+  const sizes = introspectionSizes(schema);
   const inProgress = new Set<string>();
   const varDefaults = new Map<string, unknown>();
   for (const def of operation.variableDefinitions ?? []) {
@@ -154,13 +214,15 @@ export function measureOperation(
         const type = name === '__schema' ? schema.getType('__Schema') : name === '__type' ? schema.getType('__Type') : def ? namedType(def.type) : undefined;
         const intro = inIntrospection || INTROSPECTION_FIELDS.has(name);
         const sub = sel.selectionSet ? measureSet(sel.selectionSet, type ?? undefined, intro) : EMPTY;
-        const mult = sel.selectionSet ? multiplierOf(sel, def) : 1;
+        // Inside introspection a list multiplies by its average size here; elsewhere by its topK/limit.
+        const mult = !sel.selectionSet ? 1 : intro ? (inIntrospection ? (sizes[name] ?? 1) : 1) : multiplierOf(sel, def);
         child = {
           depth: intro ? 0 : 1 + sub.depth,
           introspectionDepth: intro ? 1 + sub.introspectionDepth : sub.introspectionDepth,
           aliases: (sel.alias ? 1 : 0) + sub.aliases,
           selections: 1 + sub.selections,
-          cost: 1 + mult * sub.cost,
+          cost: intro ? 0 : 1 + mult * sub.cost,
+          introspectionCost: intro ? 1 + mult * sub.introspectionCost : sub.introspectionCost,
         };
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
         const type = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : parent;
@@ -169,28 +231,30 @@ export function measureOperation(
         const name = sel.name.value;
         const frag = fragments.get(name);
         if (!frag || inProgress.has(name)) continue; // unknown or cyclic: reported by the standard rules
-        let fm = memo.get(name);
+        // Measured once inside and once outside introspection at most: the two count differently.
+        const key = `${inIntrospection ? 'i' : 'o'}:${name}`;
+        let fm = memo.get(key);
         if (!fm) {
           inProgress.add(name);
-          fm = measureSet(frag.selectionSet, schema.getType(frag.typeCondition.name.value) ?? undefined, false);
+          fm = measureSet(frag.selectionSet, schema.getType(frag.typeCondition.name.value) ?? undefined, inIntrospection);
           inProgress.delete(name);
-          memo.set(name, fm);
+          memo.set(key, fm);
         }
-        // A fragment measured outside introspection has depth 0 there; inside, its depth is introspection depth.
-        child = inIntrospection ? { ...fm, depth: 0, introspectionDepth: Math.max(fm.depth, fm.introspectionDepth) } : fm;
+        child = fm;
       }
       m.depth = Math.max(m.depth, child.depth);
       m.introspectionDepth = Math.max(m.introspectionDepth, child.introspectionDepth);
       m.aliases += child.aliases;
       m.selections += child.selections;
       m.cost += child.cost;
+      m.introspectionCost += child.introspectionCost;
     }
     return m;
   };
 
   const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
   const m = measureSet(operation.selectionSet, root ?? undefined, false);
-  return { depth: m.depth, introspectionDepth: m.introspectionDepth, aliases: m.aliases, selections: m.selections, cost: m.cost };
+  return { depth: m.depth, introspectionDepth: m.introspectionDepth, aliases: m.aliases, selections: m.selections, cost: m.cost, introspectionCost: m.introspectionCost };
 }
 
 type LimitsConfig = Pick<Config, 'requestLimits'> & Partial<Pick<Config, 'limits' | 'graph'>>;
@@ -282,7 +346,21 @@ export function validationRules(config: LimitsConfig): ValidationRule[] {
     return null;
   });
   const costRule = rule((op, m) => costError(op, m.cost, maxCost));
-  return [depthRule, aliasRule, costRule];
+  const introspectionCostRule = (context: ValidationContext): ASTVisitor => {
+    const budget = introspectionBudget(context.getSchema());
+    return rule((op, m) =>
+      m.introspectionCost > budget
+        ? limitError(
+            `${opLabel(op)} has an estimated introspection cost of ${fmt(m.introspectionCost)}; the limit is ${budget} (${INTROSPECTION_COST_FACTOR}× the full standard introspection query). Nest fewer lists`,
+            'INTROSPECTION_MAX_COST',
+            budget,
+            Number.isFinite(m.introspectionCost) ? m.introspectionCost : Number.MAX_VALUE,
+            op,
+          )
+        : null,
+    )(context);
+  };
+  return [depthRule, aliasRule, costRule, introspectionCostRule];
 }
 
 function costError(op: OperationDefinitionNode, cost: number, maxCost: number): QueryLimitError | null {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
@@ -179,6 +180,24 @@ describe('hostile or malformed requests: a clear error with a code, nothing writ
     const r = await gql(`{ entity(id: "x") { ${inner} } }`, { headers: admin });
     await expectRefused(r, 400, 'GRAPHQL_VALIDATION_FAILED', /nested 62 fields deep; the limit is 12 \(MAX_QUERY_DEPTH\)/);
     expect(r.body.errors![0]!.extensions).toMatchObject({ limit: 'MAX_QUERY_DEPTH', max: 12, actual: 62 });
+  });
+
+  it('introspection is depth- and cost-limited: a deep __type chain and a nested-lists __schema query -> 400; the standard introspection query passes', async () => {
+    let chain = 'name';
+    for (let i = 0; i < 25; i++) chain = `ofType { ${chain} }`;
+    const deep = await gql(`{ __type(name: "Entity") { ${chain} } }`, { headers: admin });
+    await expectRefused(deep, 400, 'GRAPHQL_VALIDATION_FAILED', /nests introspection 27 fields deep; the limit is 20/);
+    expect(deep.body.errors![0]!.extensions).toMatchObject({ limit: 'INTROSPECTION_MAX_DEPTH', max: 20, actual: 27 });
+    // Five nested lists of fields: well inside the depth cap, but the response would multiply.
+    let lists = 'name';
+    for (let i = 0; i < 5; i++) lists = `fields { type { ${lists} } }`;
+    const wide = await gql(`{ __schema { types { ${lists} } } }`, { headers: admin });
+    await expectRefused(wide, 400, 'GRAPHQL_VALIDATION_FAILED', /estimated introspection cost of \d+; the limit is \d+ \(2× the full standard introspection query\)/);
+    expect(wide.body.errors![0]!.extensions).toMatchObject({ limit: 'INTROSPECTION_MAX_COST' });
+    const std = await gql(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true }), { headers: admin });
+    expect(std.status).toBe(200);
+    expect(std.body.errors).toBeUndefined();
+    expect(std.body.data.__schema.types.length).toBeGreaterThan(50);
   });
 
   it('alias bomb (1000 aliases, also as a mutation) -> 400 naming MAX_ALIASES, nothing written', async () => {

@@ -5,7 +5,7 @@ import { ErrorCode, makeFormatError } from '../../src/errors.js';
 import type { Principal } from '../../src/context.js';
 import { parseApiKeys } from '../../src/config.js';
 import { FIELD_ROLES, OPERATION_ROLES, authorizeOperation, createAuthenticator, requiredRoles } from '../../src/http/auth.js';
-import { MAX_SELECTIONS, measureOperation, multiplierCap, operationCostError, validationRules } from '../../src/http/limits.js';
+import { MAX_SELECTIONS, introspectionBudget, measureOperation, multiplierCap, operationCostError, validationRules } from '../../src/http/limits.js';
 import { createRateLimiter } from '../../src/http/rate-limit.js';
 import { loadTypeDefs } from '../../src/schema.js';
 
@@ -180,6 +180,22 @@ describe('validation rules', () => {
     let intro = 'name';
     for (let i = 0; i < 25; i++) intro = `ofType { ${intro} }`;
     expect(errors(`{ __type(name: "Entity") { ${intro} } }`)[0]!.message).toMatch(/introspection 27 fields deep; the limit is 20/);
+  });
+
+  it('estimates introspection cost with the schema\'s list sizes: the standard query passes (also through its fragments), nested lists do not', () => {
+    const budget = introspectionBudget(schema);
+    const standard = measure(getIntrospectionQuery()).introspectionCost;
+    expect(standard).toBeGreaterThan(1000); // its fragments (FullType, TypeRef) count inside introspection
+    expect(budget).toBeGreaterThanOrEqual(standard);
+    expect(measure(getIntrospectionQuery()).cost).toBe(0); // outside MAX_QUERY_COST
+    let lists = 'name';
+    for (let i = 0; i < 5; i++) lists = `fields { type { ${lists} } }`;
+    const bomb = `{ __schema { types { ${lists} } } }`;
+    expect(measure(bomb).introspectionCost).toBeGreaterThan(budget);
+    expect(errors(bomb)[0]!.extensions).toMatchObject({ limit: 'INTROSPECTION_MAX_COST', max: budget });
+    // The same nesting through a fragment costs the same.
+    expect(measure(`{ __schema { types { ...F } } } fragment F on __Type { ${lists} }`).introspectionCost).toBe(measure(bomb).introspectionCost);
+    expect(errors('{ __type(name: "Entity") { name fields { name type { name kind ofType { name } } } } }')).toEqual([]);
   });
 
   it('refuses an alias bomb and a field duplication bomb', () => {
