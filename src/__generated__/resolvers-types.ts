@@ -68,6 +68,16 @@ export type AskCompleted = {
 export type AskEvent = AnswerDelta | AskCompleted | EvidenceFound | RouteDecided;
 
 export type AskOptions = {
+  /** Weights and negative text of that composed query; compose.text defaults to the question. Needs image or itemId. */
+  compose?: InputMaybe<ComposeInput>;
+  /**
+   * An image the question is about ("like this, but in red"): the VECTOR route (always among the
+   * routes then) searches CLIP with the image moved towards the question's words, a composed query
+   * as in search(input: {image, compose}). Not with itemId.
+   */
+  image?: InputMaybe<ImageQueryInput>;
+  /** A stored item the question is about (as image; the item itself is left out of the evidence). */
+  itemId?: InputMaybe<Scalars['ID']['input']>;
   /** Limit the VECTOR route to text chunks or images. */
   modality?: InputMaybe<Modality>;
   /** Use these routes instead of asking the router. */

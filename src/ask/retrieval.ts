@@ -6,7 +6,7 @@ import { BadInputError, TimeoutError, UnavailableError, errorDetail, errorMessag
 import type { GraphEvidenceService } from '../graph/evidence.js';
 import type { Logger } from '../logger.js';
 import type { Route, RouteContext, RouteDecision, Router } from '../router/index.js';
-import type { SearchService } from '../search/service.js';
+import { checkCompose, type ComposeInput, type SearchService } from '../search/service.js';
 import type { GraphStore } from '../stores/graph-store.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import type { WebSearch } from '../stores/web-search.js';
@@ -16,6 +16,15 @@ import { reciprocalRankFusion } from './fusion.js';
 import type { AskEvent, AskOptions, RetrievalOutcome, StageTiming } from './types.js';
 
 const CONTEXT_TTL_MS = 15_000;
+
+/** The image a question is about, embedded once before routing (checked like a search image). */
+interface QuestionImage {
+  values: number[];
+  modality: Modality;
+  /** A stored item given as the image: left out of its own results. */
+  exclude?: string;
+  compose?: ComposeInput | null;
+}
 const CONTEXT_PROBE_MS = 1_500;
 
 /** `promise`, or a TimeoutError after `ms`. */
@@ -82,9 +91,14 @@ export class Retriever {
     }
     const stages: StageTiming[] = [];
     const warnings: string[] = [];
+    const image = await this.questionImage(q, opts);
 
     const routeStart = performance.now();
-    const decision = await this.route(q, { ...(opts.routes ? { routes: opts.routes } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    let decision = await this.route(q, { ...(opts.routes ? { routes: opts.routes } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    if (image && !decision.refusal && !decision.routes.some((r) => r.route === 'VECTOR')) {
+      // Only the VECTOR route can search with an image: it joins whatever the router chose.
+      decision = { ...decision, routes: [...decision.routes, { route: 'VECTOR', query: q, reason: 'the question carries an image: only the VECTOR route searches images', confidence: 1 }] };
+    }
     stages.push({ stage: 'route', ms: performance.now() - routeStart, detail: `${decision.decidedBy}: ${decision.routes.map((r) => r.route).join(', ') || 'refused'}` });
     this.deps.telemetry?.routeDecided(decision);
     warnings.push(...decision.warnings);
@@ -93,7 +107,7 @@ export class Retriever {
 
     type RouteResult = Awaited<ReturnType<Retriever['runRoute']>>;
     const results: RouteResult[] = new Array<RouteResult>(decision.routes.length);
-    const pending = new Map(decision.routes.map((choice, i) => [i, this.runRoute(choice.route, choice.query, topK, opts).then((r) => ({ i, r }))]));
+    const pending = new Map(decision.routes.map((choice, i) => [i, this.runRoute(choice.route, choice.query, topK, opts, image).then((r) => ({ i, r }))]));
     while (pending.size > 0) {
       const { i, r } = await Promise.race(pending.values());
       pending.delete(i);
@@ -123,14 +137,20 @@ export class Retriever {
   }
 
   /** One route with its own time budget; never throws (a failure is reported in `error`). */
-  private async runRoute(route: Route, query: string, topK: number, opts: AskOptions): Promise<{ route: Route; candidates: Candidate[]; ms: number; error: string | null }> {
+  private async runRoute(
+    route: Route,
+    query: string,
+    topK: number,
+    opts: AskOptions,
+    image: QuestionImage | undefined,
+  ): Promise<{ route: Route; candidates: Candidate[]; ms: number; error: string | null }> {
     const started = performance.now();
     const budget = this.deps.config.routeTimeoutMs;
     const controller = new AbortController();
     const onAbort = () => controller.abort(opts.signal?.reason);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const bodies = await withDeadline(this.retrieveFrom(route, query, topK, opts.modality ?? null, controller.signal), budget, () => {
+      const bodies = await withDeadline(this.retrieveFrom(route, query, topK, opts.modality ?? null, image, controller.signal), budget, () => {
         controller.abort(new TimeoutError(`timed out after ${budget} ms`));
         throw new TimeoutError(`timed out after ${budget} ms (ASK_ROUTE_TIMEOUT_MS)`);
       });
@@ -144,11 +164,26 @@ export class Retriever {
     }
   }
 
-  private async retrieveFrom(route: Route, query: string, topK: number, modality: Modality | null, signal: AbortSignal): Promise<{ body: EvidenceBody; score: number }[]> {
+  private async retrieveFrom(
+    route: Route,
+    query: string,
+    topK: number,
+    modality: Modality | null,
+    image: QuestionImage | undefined,
+    signal: AbortSignal,
+  ): Promise<{ body: EvidenceBody; score: number }[]> {
     switch (route) {
       case 'VECTOR': {
-        const res = await this.deps.search.search({ text: query, topK, ...(modality ? { filter: { modality } } : {}) }, signal);
-        return res.hits.map((h) => ({ body: h.item.modality === 'IMAGE' ? { kind: 'IMAGE', item: h.item } : { kind: 'TEXT', item: h.item }, score: h.score }));
+        const filter = modality ? { filter: { modality } } : {};
+        const res = image
+          ? // The composed CLIP query: the question's image moved towards the route's query (search/service.ts).
+            await this.deps.search.search(
+              { vector: { values: image.values, signal: 'CLIP', modality: image.modality }, compose: { ...image.compose, text: image.compose?.text ?? query }, topK: topK + (image.exclude ? 1 : 0), ...filter },
+              signal,
+            )
+          : await this.deps.search.search({ text: query, topK, ...filter }, signal);
+        const hits = image?.exclude ? res.hits.filter((h) => h.item.id !== image.exclude).slice(0, topK) : res.hits;
+        return hits.map((h) => ({ body: h.item.modality === 'IMAGE' ? { kind: 'IMAGE', item: h.item } : { kind: 'TEXT', item: h.item }, score: h.score }));
       }
       case 'GRAPH': {
         const res = await this.deps.graphEvidence.evidence(query, { limit: topK, signal });
@@ -163,6 +198,24 @@ export class Retriever {
         }));
       }
     }
+  }
+
+  /**
+   * The question's image (options.image or options.itemId), loaded and embedded once, and its
+   * composed-query settings, all checked before anything runs: BAD_USER_INPUT / NOT_FOUND name the
+   * option. Forced routes must include VECTOR, the one route that searches images.
+   */
+  private async questionImage(question: string, opts: AskOptions): Promise<QuestionImage | undefined> {
+    if (opts.image == null && opts.itemId == null) {
+      if (opts.compose) throw new BadInputError('options.compose needs options.image or options.itemId: it modifies an image with the question', 'options.compose');
+      return undefined;
+    }
+    if (opts.routes?.length && !opts.routes.includes('VECTOR')) {
+      throw new BadInputError('options.routes must include VECTOR when the question carries an image (options.image / options.itemId): only VECTOR searches images', 'options.routes');
+    }
+    if (opts.compose) checkCompose({ ...opts.compose, text: opts.compose.text ?? question }, 'options.compose');
+    const r = await this.deps.search.imageVector({ image: opts.image, itemId: opts.itemId }, 'options', opts.signal);
+    return { values: Array.from(r.vector), modality: r.queryModality, ...(r.item ? { exclude: r.item.id } : {}), compose: opts.compose ?? null };
   }
 
   /** What each route holds, for the router; cached briefly so routing costs no round trips. */

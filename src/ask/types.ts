@@ -1,4 +1,6 @@
 import type { Modality } from '../domain.js';
+import type { ImageSource } from '../ingest/images.js';
+import type { ComposeInput } from '../search/service.js';
 import type { Route, RouteDecision } from '../router/index.js';
 import type { Answer } from './answer.js';
 import type { Evidence } from './evidence.js';
@@ -22,6 +24,14 @@ export interface AskOptions {
    * turns, `{}` starts a stored one (its id is in the result). Absent: a one-off question.
    */
   conversation?: ConversationInput | null;
+  /**
+   * An image (or a stored item) the question is about: the VECTOR route (always among the routes
+   * then) runs a composed CLIP query, the image moved towards the question's words.
+   */
+  image?: ImageSource | null;
+  itemId?: string | null;
+  /** That composed query's weights and negative text; its text defaults to the route's query. */
+  compose?: ComposeInput | null;
   signal?: AbortSignal;
 }
 

@@ -20,6 +20,9 @@ export function askOptions(options: InputMaybe<AskOptionsInput> | undefined, con
     ...(options?.routes ? { routes: options.routes } : {}),
     ...(options?.topK != null ? { topK: options.topK } : {}),
     ...(options?.modality ? { modality: options.modality } : {}),
+    ...(options?.image ? { image: options.image } : {}),
+    ...(options?.itemId != null ? { itemId: options.itemId } : {}),
+    ...(options?.compose ? { compose: options.compose } : {}),
     ...(conversation ? { conversation } : {}),
     signal,
   };

@@ -242,7 +242,7 @@ export class SearchService {
   }
 
   private async plan(which: string, input: SearchInput, signal?: AbortSignal): Promise<Plan> {
-    const { embedder, store, images } = this.deps;
+    const { embedder } = this.deps;
     const textEmbedder = this.dense;
     const warnings: string[] = [];
     const clipMeaningful = embedder.info().meaningful;
@@ -274,23 +274,10 @@ export class SearchService {
     }
 
     // Image or stored item: its CLIP vector (possibly composed with text); for an item, also its text.
-    let clip: Float32Array | number[];
-    let queryModality: Modality;
-    let exclude: string | undefined;
-    let item: StoredItem | undefined;
-    if (which === 'image') {
-      const loaded = await images.load(input.image!, 'input.image', signal);
-      [clip] = (await embedder.embedImages([loaded.image])) as [Float32Array];
-      queryModality = 'IMAGE';
-    } else {
-      const id = input.itemId!;
-      [item] = await store.get([id]);
-      const vec = (await store.vectors([id])).get(id);
-      if (!item || !vec) throw new NotFoundError(`no item with id "${id}"`, { id });
-      clip = vec;
-      queryModality = item.modality;
-      exclude = id;
-    }
+    const resolved = await this.imageVector(which === 'image' ? { image: input.image! } : { itemId: input.itemId! }, 'input', signal);
+    let clip: Float32Array | number[] = resolved.vector;
+    const { queryModality, item } = resolved;
+    const exclude = item?.id;
     if (compose) {
       clip = await this.composed(clip, compose);
       if (!clipMeaningful) warnings.push('CLIP runs on the bundled random test model: a composed query ranks noise.');
@@ -355,23 +342,32 @@ export class SearchService {
     return { signal, vector: v! };
   }
 
-  private async composed(image: Float32Array | number[], c: ComposeInput): Promise<Float32Array> {
-    const field = 'input.compose';
-    const weight = (v: number | null | undefined, name: string, dflt: number) => {
-      const w = v ?? dflt;
-      if (!Number.isFinite(w) || w < 0 || w > 1) throw new BadInputError(`${field}.${name} must be between 0 and 1 (got ${w})`, `${field}.${name}`);
-      return w;
-    };
-    const text = c.text?.trim() ?? '';
-    const negative = c.negativeText?.trim() ?? '';
-    if (!text && !negative) throw new BadInputError(`${field} needs text (what to move towards) or negativeText (what to move away from)`, `${field}.text`);
-    for (const [name, t] of [['text', text], ['negativeText', negative]] as const) {
-      if (t.length > QUERY_TEXT_MAX) throw new BadInputError(`${field}.${name} is longer than ${QUERY_TEXT_MAX} characters`, `${field}.${name}`);
+  /**
+   * The CLIP vector of an image (loaded and checked as ingest does) or of a stored item, for an
+   * image query: BAD_USER_INPUT / NOT_FOUND name `<field>.image` / `<field>.itemId`. Also used by
+   * ask, to check a question's image before anything runs.
+   */
+  async imageVector(
+    input: { image?: ImageSource | null; itemId?: string | null },
+    field: string,
+    signal?: AbortSignal,
+  ): Promise<{ vector: Float32Array | number[]; queryModality: Modality; item?: StoredItem }> {
+    const { embedder, store, images } = this.deps;
+    const which = exactlyOne(field, { image: input.image, itemId: input.itemId });
+    if (which === 'image') {
+      const loaded = await images.load(input.image!, `${field}.image`, signal);
+      const [vector] = (await embedder.embedImages([loaded.image])) as [Float32Array];
+      return { vector, queryModality: 'IMAGE' };
     }
-    const wi = weight(c.imageWeight, 'imageWeight', 1);
-    const wt = text ? weight(c.textWeight, 'textWeight', 1) : 0;
-    const wn = negative ? weight(c.negativeWeight, 'negativeWeight', 0.5) : 0;
-    if (wi === 0 && wt === 0) throw new BadInputError(`${field}: imageWeight and textWeight are both zero`, `${field}.imageWeight`);
+    const id = input.itemId!;
+    const [item] = await store.get([id]);
+    const vector = (await store.vectors([id])).get(id);
+    if (!item || !vector) throw new NotFoundError(`no item with id "${id}"`, { id, field: `${field}.itemId` });
+    return { vector, queryModality: item.modality, item };
+  }
+
+  private async composed(image: Float32Array | number[], c: ComposeInput): Promise<Float32Array> {
+    const { text, negative, wi, wt, wn } = checkCompose(c, 'input.compose');
     const texts = [text, negative].filter(Boolean);
     const vecs = await this.deps.embedder.embedTexts(texts);
     const tv = text ? vecs[0]! : undefined;
@@ -440,6 +436,29 @@ export function checkVector(values: readonly number[] | null | undefined, dimens
   }
   if (norm === 0) throw new BadInputError(`${field} is all zeros (as float32): a zero vector has no direction to search in`, field);
   return l2normalize(out);
+}
+
+/**
+ * A composed query's texts and weights, checked (each weight 0..1, not image and text both 0, some
+ * text): BAD_USER_INPUT names `<field>.<name>`. Defaults: image 1, text 1, negative 0.5.
+ */
+export function checkCompose(c: ComposeInput, field: string): { text: string; negative: string; wi: number; wt: number; wn: number } {
+  const weight = (v: number | null | undefined, name: string, dflt: number) => {
+    const w = v ?? dflt;
+    if (!Number.isFinite(w) || w < 0 || w > 1) throw new BadInputError(`${field}.${name} must be between 0 and 1 (got ${w})`, `${field}.${name}`);
+    return w;
+  };
+  const text = c.text?.trim() ?? '';
+  const negative = c.negativeText?.trim() ?? '';
+  if (!text && !negative) throw new BadInputError(`${field} needs text (what to move towards) or negativeText (what to move away from)`, `${field}.text`);
+  for (const [name, t] of [['text', text], ['negativeText', negative]] as const) {
+    if (t.length > QUERY_TEXT_MAX) throw new BadInputError(`${field}.${name} is longer than ${QUERY_TEXT_MAX} characters`, `${field}.${name}`);
+  }
+  const wi = weight(c.imageWeight, 'imageWeight', 1);
+  const wt = text ? weight(c.textWeight, 'textWeight', 1) : 0;
+  const wn = negative ? weight(c.negativeWeight, 'negativeWeight', 0.5) : 0;
+  if (wi === 0 && wt === 0) throw new BadInputError(`${field}: imageWeight and textWeight are both zero`, `${field}.imageWeight`);
+  return { text, negative, wi, wt, wn };
 }
 
 /** weight * base + sum of weight_i * v_i, L2-normalised (CLIP vectors live on the unit sphere). */

@@ -1,4 +1,7 @@
 import assert from 'node:assert';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../src/config.js';
 import { CURIE_WORLD, TRAINS_TEXT } from '../graphql.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
@@ -245,6 +248,18 @@ describe('askStream without an LLM, with API keys', () => {
     await expect(collect(c, { q: 'x', c: { id: 'conv_nope' } })).rejects.toMatchObject([{ extensions: { code: 'NOT_FOUND', id: 'conv_nope' } }]);
     const ok = await collect(c, { q: 'polonium', o: { routes: ['VECTOR'] } });
     expect(ok.at(-1)!.__typename).toBe('AskCompleted');
+  });
+
+  it('a question with an image: VECTOR joins the routes and runs the composed query; a bad image option is refused', async () => {
+    const c = client(server.ws, { authorization: `Bearer ${API_KEY}` });
+    const image = { base64: readFileSync(path.join(PROJECT_ROOT, 'test/fixtures/images/checker-64x96.png')).toString('base64') };
+    const events = await collect(c, { q: 'Who was Marie Curie married to?', o: { image, compose: { textWeight: 0.5 } } });
+    expect(events[0]!.decision.routes.map((r: { route: string }) => r.route).sort()).toEqual(['GRAPH', 'VECTOR']);
+    const vector = events.find((e) => e.__typename === 'EvidenceFound' && e.route === 'VECTOR')!;
+    expect(vector.error).toBeNull();
+    expect(vector.evidence.length).toBeGreaterThan(0);
+    expect(events.at(-1)!.__typename).toBe('AskCompleted');
+    await expect(collect(c, { q: 'x', o: { image, routes: ['GRAPH'] } })).rejects.toMatchObject([{ extensions: { code: 'BAD_USER_INPUT', field: 'options.routes' } }]);
   });
 
   it('an operation gets the same cost verdict over WebSocket as over HTTP (topK variables capped alike)', async () => {

@@ -183,6 +183,52 @@ describe('search modes and signals (real Milvus, real text embedder)', () => {
   });
 });
 
+describe('ask with an image: the VECTOR route runs the composed CLIP query, the question as the text modifier', () => {
+  const ASK = `query($q: String!, $o: AskOptions) { ask(question: $q, options: $o) {
+    decision { routes { route reason } } warnings
+    evidence { route ... on ImageEvidence { item { id } } ... on TextEvidence { item { id } } } } }`;
+  type AskData = { ask: { decision: { routes: { route: string; reason: string }[] }; warnings: string[]; evidence: { route: string; item?: { id: string } }[] } };
+  const ask = async (q: string, o: Record<string, unknown>) => {
+    const r = await gql.exec<AskData>(ASK, { q, o });
+    expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
+    return r.data!.ask;
+  };
+  const askError = async (o: Record<string, unknown>, q = 'in blue') => {
+    const r = await gql.exec(ASK, { q, o });
+    return { code: errorCodes(r)[0], field: r.errors?.[0]?.extensions?.field };
+  };
+
+  it('options.image: the evidence is what search(image, compose: {text: question}) ranks', async () => {
+    const image = { base64: png('checker-64x96.png') };
+    const r = await ask('the same thing in blue', { image, routes: ['VECTOR'], topK: 4 });
+    const composed = await search({ image, compose: { text: 'the same thing in blue' }, topK: 4 });
+    expect(r.evidence.map((e) => e.item!.id)).toEqual(composed.hits.map((h) => h.item.id));
+    expect(r.evidence.every((e) => e.route === 'VECTOR')).toBe(true);
+    // Weights and negative text pass through (a different query vector, so in general another order).
+    const weighted = await ask('the same thing in blue', { image, routes: ['VECTOR'], topK: 4, compose: { textWeight: 0.2, negativeText: 'red' } });
+    const composedWeighted = await search({ image, compose: { text: 'the same thing in blue', textWeight: 0.2, negativeText: 'red' }, topK: 4 });
+    expect(weighted.evidence.map((e) => e.item!.id)).toEqual(composedWeighted.hits.map((h) => h.item.id));
+  });
+
+  it('options.itemId: the item itself is left out; VECTOR joins the routes the router chose', async () => {
+    const r = await ask('Who was Marie Curie married to?', { itemId: ids['cat face'], topK: 3 });
+    expect(r.decision.routes.map((x) => x.route)).toContain('VECTOR');
+    const vector = r.evidence.filter((e) => e.route === 'VECTOR').map((e) => e.item!.id);
+    expect(vector.length).toBeGreaterThan(0);
+    expect(vector).not.toContain(ids['cat face']);
+  });
+
+  it('bad input is refused before anything runs, naming the option', async () => {
+    const image = { base64: png('solid-red-32x32.png') };
+    expect(await askError({ image, itemId: ids['cat face'] })).toEqual({ code: 'BAD_USER_INPUT', field: 'options' });
+    expect(await askError({ compose: { textWeight: 0.5 } })).toEqual({ code: 'BAD_USER_INPUT', field: 'options.compose' });
+    expect(await askError({ image, routes: ['GRAPH'] })).toEqual({ code: 'BAD_USER_INPUT', field: 'options.routes' });
+    expect(await askError({ image, compose: { textWeight: 2 } })).toEqual({ code: 'BAD_USER_INPUT', field: 'options.compose.textWeight' });
+    expect(await askError({ image: { base64: 'bm90IGFuIGltYWdl' } })).toMatchObject({ code: 'BAD_USER_INPUT', field: expect.stringMatching(/image/) });
+    expect((await askError({ itemId: 'nope' })).code).toBe('NOT_FOUND');
+  });
+});
+
 describe('text chunks follow the text embedder window; no text model and migration', () => {
   it('a document is cut to the text embedder window (254 word pieces), not CLIP 75', async () => {
     const text = Array.from({ length: 60 }, (_, i) => `Sentence ${i} is about rivers.`).join(' '); // ~360 word pieces
