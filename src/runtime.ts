@@ -203,17 +203,8 @@ export async function buildRuntime(config: Config, log: Logger, overrides: Runti
   };
 }
 
-function buildServices(ctx: {
-  config: Config;
-  log: Logger;
-  telemetry: Telemetry;
-  embedder: Embedder;
-  textEmbedder: TextEmbedder | undefined;
-  llm: LlmClient | undefined;
-  stores: Stores;
-  journal: WriteJournal;
-  overrides: RuntimeOverrides;
-}): Services {
+/** The services on what buildRuntime has built so far (the runtime's parts but the services themselves). */
+function buildServices(ctx: Omit<Runtime, 'services' | 'warmUp' | 'close'> & { overrides: RuntimeOverrides }): Services {
   const { config, log, telemetry, embedder, textEmbedder, llm, stores, journal, overrides } = ctx;
   const { vectors, graph, media, web, conversations } = stores;
   const llmFor = (purpose: LlmPurpose) => (llm ? meteredLlm(llm, telemetry, purpose) : undefined);

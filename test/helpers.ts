@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,15 @@ export const TINY_CLIP_DIR = path.join(PROJECT_ROOT, 'models', 'tiny-clip');
 /** A name no other test uses, so each test owns its Milvus collection / Neo4j labels. */
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+}
+
+/** A loopback port that was free a moment ago (nothing listens there now: also a "connection refused" address). */
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
 }
 
 /** Config from the environment scripts/test.sh sets up, on the tiny model, with overrides. */

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { PROJECT_ROOT } from '../src/config.js';
+import { freePort } from './helpers.js';
 
 const MOTO = path.join(process.env.STATE_DIR ?? path.join(PROJECT_ROOT, '.state'), 'venv-s3', 'bin', 'moto_server');
 
@@ -12,16 +12,6 @@ export interface S3TestServer {
   bucket: string;
   env: Record<string, string>;
   kill(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 /**

@@ -64,8 +64,7 @@ export class BrowseService {
   /** `items(filter, first, after)`: arguments checked, a Relay-style connection out. */
   async connection(filter: SearchFilter | null | undefined, first: number | null | undefined, after: string | null | undefined, extra: ItemFilter = {}) {
     const page = await this.items({ ...(toItemFilter(filter) ?? {}), ...extra }, pageSize(first), after ? decodeCursor(after) : null);
-    const edges = page.items.map((node) => ({ cursor: encodeCursor(node.id), node }));
-    return { edges, totalCount: page.totalCount, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+    return toConnection(page.items, page.hasNextPage, page.totalCount);
   }
 
   /** `documents(...)`: the first chunk of each text document, as an item connection. */
@@ -74,21 +73,15 @@ export class BrowseService {
   }
 
   /** `entities(type, first, after)`. */
-  async entities(type: string | null | undefined, first: number | null | undefined, after: string | null | undefined) {
-    const n = pageSize(first);
-    const from = after ? decodeGraphCursor(after) : undefined;
-    const t = type ?? undefined;
-    const [rows, totalCount] = await Promise.all([this.deps.graph.listEntities({ limit: n + 1, ...(t ? { type: t } : {}), ...(from ? { after: from } : {}) }), this.deps.graph.countEntities(t)]);
-    return graphPage<Entity>(rows, n, totalCount);
+  entities(type: string | null | undefined, first: number | null | undefined, after: string | null | undefined) {
+    const { graph } = this.deps;
+    return graphConnection<Entity>({ list: (o) => graph.listEntities(o), count: (t) => graph.countEntities(t) }, type, first, after);
   }
 
   /** `relationships(type, first, after)`. */
-  async relationships(type: string | null | undefined, first: number | null | undefined, after: string | null | undefined) {
-    const n = pageSize(first);
-    const from = after ? decodeGraphCursor(after) : undefined;
-    const t = type ?? undefined;
-    const [rows, totalCount] = await Promise.all([this.deps.graph.listRelationships({ limit: n + 1, ...(t ? { type: t } : {}), ...(from ? { after: from } : {}) }), this.deps.graph.countRelationships(t)]);
-    return graphPage<Relationship>(rows, n, totalCount);
+  relationships(type: string | null | undefined, first: number | null | undefined, after: string | null | undefined) {
+    const { graph } = this.deps;
+    return graphConnection<Relationship>({ list: (o) => graph.listRelationships(o), count: (t) => graph.countRelationships(t) }, type, first, after);
   }
 
   async deleteRelationship(id: string): Promise<{ id: string; deleted: number }> {
@@ -128,7 +121,22 @@ function decodeGraphCursor(cursor: string): string {
   return id;
 }
 
-function graphPage<T extends { id: string }>(rows: T[], first: number, totalCount: number) {
-  const edges = rows.slice(0, first).map((node) => ({ cursor: encodeCursor(node.id), node }));
-  return { edges, totalCount, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+/** A page of entities or relationships (listed in id order by the graph store) as a connection, with the count of its type. */
+async function graphConnection<T extends { id: string }>(
+  source: { list(opts: { type?: string; after?: string; limit: number }): Promise<T[]>; count(type?: string): Promise<number> },
+  type: string | null | undefined,
+  first: number | null | undefined,
+  after: string | null | undefined,
+) {
+  const n = pageSize(first);
+  const from = after ? decodeGraphCursor(after) : undefined;
+  const t = type ?? undefined;
+  const [rows, totalCount] = await Promise.all([source.list({ limit: n + 1, ...(t ? { type: t } : {}), ...(from ? { after: from } : {}) }), source.count(t)]);
+  return toConnection(rows.slice(0, n), rows.length > n, totalCount);
+}
+
+/** A Relay-style connection: each node's cursor is its id. */
+function toConnection<T extends { id: string }>(nodes: T[], hasNextPage: boolean, totalCount: number) {
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(node.id), node }));
+  return { edges, totalCount, pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
 }

@@ -6,15 +6,7 @@ import type { Config } from '../config.js';
 import type { ItemFilter, ItemRecord, JsonObject, Modality, ServiceHealth, StoredItem } from '../domain.js';
 import { AppError, BadInputError, UnavailableError, errorMessage } from '../errors.js';
 import { METADATA_KEYS_MAX, buildMilvusFilter, metadataKeys, type FilterDialect } from './milvus-filter.js';
-import {
-  FIELD_LIMITS,
-  MAX_QUERY_WINDOW,
-  type CollectionSchemaSpec,
-  type SignalQuery,
-  type VectorHit,
-  type VectorStore,
-  type VectorStoreStats,
-} from './vector-store.js';
+import { FIELD_LIMITS, MAX_QUERY_WINDOW, type CollectionSchemaSpec, type SignalQuery, type VectorHit, type VectorStore, type VectorStoreStats } from './vector-store.js';
 
 type MilvusConfig = Config['milvus'];
 
@@ -379,84 +371,46 @@ export class MilvusVectorStore implements VectorStore {
   }
 
   async list(filter: ItemFilter, limit: number): Promise<StoredItem[]> {
-    if (!(await this.exists())) return [];
-    const rows = await this.read('query', async () =>
-      check(
-        await this.client.query({
-          collection_name: this.collection,
-          filter: buildMilvusFilter(filter, this.dialect) || 'id != ""',
-          output_fields: SCALAR_FIELDS,
-          limit: Math.min(limit, MAX_QUERY_WINDOW),
-          consistency_level: ConsistencyLevelEnum.Strong,
-        }),
-      ),
-    );
-    return rows.data.map(toItem).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const rows = await this.query(buildMilvusFilter(filter, this.dialect) || 'id != ""', limit, SCALAR_FIELDS);
+    return rows.map(toItem).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async listIds(filter: ItemFilter, limit: number): Promise<string[]> {
-    if (!(await this.exists())) return [];
-    const rows = await this.read('query', async () =>
-      check(
-        await this.client.query({
-          collection_name: this.collection,
-          filter: buildMilvusFilter(filter, this.dialect) || 'id != ""',
-          output_fields: ['id'],
-          limit: Math.min(limit, MAX_QUERY_WINDOW),
-          consistency_level: ConsistencyLevelEnum.Strong,
-        }),
-      ),
-    );
-    return rows.data.map((r) => String(r.id));
+    return (await this.query(buildMilvusFilter(filter, this.dialect) || 'id != ""', limit, ['id'])).map((r) => String(r.id));
   }
 
   async idsWithPrefix(prefix: string, limit: number): Promise<string[]> {
     if (!/^[A-Za-z0-9_]*$/.test(prefix)) throw new Error(`invalid id prefix ${prefix}`);
+    return (await this.query(`id like "${prefix}%"`, limit, ['id'])).map((r) => String(r.id));
+  }
+
+  /** The rows matching a filter expression (at most the query window), with these fields; none before the collection exists. */
+  private async query(expr: string, limit: number, fields: string[]) {
     if (!(await this.exists())) return [];
     const rows = await this.read('query', async () =>
       check(
         await this.client.query({
           collection_name: this.collection,
-          filter: `id like "${prefix}%"`,
-          output_fields: ['id'],
+          filter: expr,
+          output_fields: fields,
           limit: Math.min(limit, MAX_QUERY_WINDOW),
           consistency_level: ConsistencyLevelEnum.Strong,
         }),
       ),
     );
-    return rows.data.map((r) => String(r.id));
+    return rows.data;
   }
 
   async vectors(ids: string[]): Promise<Map<string, number[]>> {
-    if (ids.length === 0 || !(await this.exists())) return new Map();
-    const rows = await this.read('query', async () =>
-      check(
-        await this.client.query({
-          collection_name: this.collection,
-          filter: buildMilvusFilter({ ids }, this.dialect),
-          output_fields: ['id', 'vector'],
-          limit: ids.length,
-          consistency_level: ConsistencyLevelEnum.Strong,
-        }),
-      ),
-    );
-    return new Map(rows.data.map((r) => [String(r.id), Array.from(r.vector as number[])]));
+    if (ids.length === 0) return new Map();
+    const rows = await this.query(buildMilvusFilter({ ids }, this.dialect), ids.length, ['id', 'vector']);
+    return new Map(rows.map((r) => [String(r.id), Array.from(r.vector as number[])]));
   }
 
   async textVectors(ids: string[]): Promise<Map<string, number[]>> {
-    if (ids.length === 0 || !this.spec.textDimension || !(await this.exists())) return new Map();
-    const rows = await this.read('query', async () =>
-      check(
-        await this.client.query({
-          collection_name: this.collection,
-          filter: buildMilvusFilter({ ids }, this.dialect),
-          output_fields: ['id', FIELDS.text],
-          limit: ids.length,
-          consistency_level: ConsistencyLevelEnum.Strong,
-        }),
-      ),
-    );
-    return new Map(rows.data.map((r) => [String(r.id), Array.from(r[FIELDS.text] as number[])]));
+    if (ids.length === 0 || !this.spec.textDimension) return new Map();
+    const rows = await this.query(buildMilvusFilter({ ids }, this.dialect), ids.length, ['id', FIELDS.text]);
+    return new Map(rows.map((r) => [String(r.id), Array.from(r[FIELDS.text] as number[])]));
   }
 
   async search(vector: Float32Array | number[], opts: { topK: number; filter?: ItemFilter }): Promise<VectorHit[]> {

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -12,7 +11,7 @@ import { createApp, type App } from '../../src/app.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import type { StoredItem } from '../../src/domain.js';
 import type { VectorStore } from '../../src/stores/vector-store.js';
-import { testServices } from '../helpers.js';
+import { freePort, testServices } from '../helpers.js';
 import { startWebStub, type WebStub } from '../stubs/web-search-stubs.js';
 
 /**
@@ -41,13 +40,6 @@ function scriptEnv(): NodeJS.ProcessEnv {
 }
 async function service(name: 'milvus' | 'neo4j', cmd: 'start' | 'stop'): Promise<void> {
   await run('bash', [path.join(SCRIPTS, `${name}.sh`), cmd], { env: scriptEnv(), timeout: 150_000 });
-}
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 let ctx: Awaited<ReturnType<typeof testServices>>;

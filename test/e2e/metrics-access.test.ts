@@ -1,7 +1,6 @@
-import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
-import { testServices } from '../helpers.js';
+import { freePort, testServices } from '../helpers.js';
 
 /** /metrics access control: METRICS_KEY requires a bearer key; METRICS_PORT moves it off the public listener. */
 const KEY = 'metrics-key-0123456789abcdef';
@@ -12,14 +11,6 @@ afterAll(async () => {
     await o.cleanup();
   }
 });
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 async function serve(env: Record<string, string>): Promise<string> {
   const ctx = await testServices({ PORT: '0', HOST: '127.0.0.1', ...env });

@@ -1,23 +1,14 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
-import { testServices } from '../helpers.js';
+import { freePort, testServices } from '../helpers.js';
 
 /** The service starts and answers while Milvus is unreachable, and says so (no crash). */
 let ctx: Awaited<ReturnType<typeof testServices>>;
 let app: App;
 let base: string;
 
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
 beforeAll(async () => {
-  ctx = await testServices({ MILVUS_ADDRESS: `127.0.0.1:${await closedPort()}`, MILVUS_TIMEOUT_MS: '2000', PORT: '0' });
+  ctx = await testServices({ MILVUS_ADDRESS: `127.0.0.1:${await freePort()}`, MILVUS_TIMEOUT_MS: '2000', PORT: '0' });
   app = await createApp(ctx.runtime);
   base = (await app.listen()).replace(/\/graphql$/, '');
   // Let the SDK's connection attempt fail in the background: it must not become an unhandled rejection.

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -10,7 +9,7 @@ import { PROJECT_ROOT } from '../../src/config.js';
 import { checkStores } from '../../src/ingest/recovery.js';
 import { createLogger } from '../../src/logger.js';
 import { quietConnect } from '../../src/stores/milvus.js';
-import { testServices } from '../helpers.js';
+import { freePort, testServices } from '../helpers.js';
 
 /**
  * Do Milvus and Neo4j keep what they acknowledged when they are themselves killed? This file runs
@@ -31,14 +30,6 @@ function scriptEnv(): NodeJS.ProcessEnv {
 }
 const service = (name: 'milvus' | 'neo4j', cmd: 'start' | 'stop') =>
   run('bash', [path.join(PROJECT_ROOT, 'scripts', `${name}.sh`), cmd], { env: scriptEnv(), timeout: 150_000 });
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /** SIGKILL whatever listens on the port (the server the script started), and wait until it is gone. */
 async function killListener(port: number): Promise<number> {

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -10,7 +9,7 @@ import { PROJECT_ROOT } from '../../src/config.js';
 import type { ItemRecord } from '../../src/domain.js';
 import { AppError } from '../../src/errors.js';
 import { MilvusVectorStore, quietConnect } from '../../src/stores/milvus.js';
-import { testConfig, uniqueName } from '../helpers.js';
+import { freePort, testConfig, uniqueName } from '../helpers.js';
 
 /**
  * The local engine's index, flush and durability behaviour. This file restarts (and kills) Milvus,
@@ -22,13 +21,6 @@ const stateDir = mkdtempSync(path.join(os.tmpdir(), 'kg-engine-'));
 let port = 0;
 const DIM = 16;
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port: p } = srv.address() as net.AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return p;
-}
 async function milvus(cmd: 'start' | 'stop'): Promise<void> {
   const { MILVUS_ADDRESS: _external, ...env } = process.env;
   await run('bash', [path.join(PROJECT_ROOT, 'scripts', 'milvus.sh'), cmd], { env: { ...env, STATE_DIR: stateDir, MILVUS_PORT: String(port) }, timeout: 120_000 });
