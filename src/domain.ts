@@ -81,6 +81,8 @@ export interface ServiceHealth {
   error: string | null;
   /** Reachable but still preparing (see GraphStore.warmUp): not ready yet. */
   warming?: boolean;
+  /** What the dependency is and what it lacks (Milvus: version, vector index, signals it cannot hold). */
+  detail?: string | null;
 }
 
 export interface HealthReport {

@@ -17,6 +17,12 @@ export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   /** A backing service (Milvus, Neo4j, LLM, web search, embedder, fetch) cannot be reached or refused the call. */
   UNAVAILABLE: 'UNAVAILABLE',
+  /**
+   * The request is valid, but the backend this deployment runs on cannot do it (KEYWORD search on a
+   * Milvus without BM25): neither the caller's mistake (BAD_USER_INPUT) nor an outage (UNAVAILABLE);
+   * retrying will not help, another mode or engine will.
+   */
+  NOT_SUPPORTED: 'NOT_SUPPORTED',
   /** A payload exceeds a configured limit (bytes, pixels, batch size). */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** A time budget ran out. */
@@ -141,6 +147,13 @@ export class PayloadTooLargeError extends AppError {
 export class UnavailableError extends AppError {
   constructor(service: string, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
     super(ErrorCode.UNAVAILABLE, message, { service, ...options.details }, { cause: options.cause });
+  }
+}
+
+/** What the request asks for is valid but this deployment's backend lacks it (NOT_SUPPORTED); `details` name it. */
+export class NotSupportedError extends AppError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(ErrorCode.NOT_SUPPORTED, message, details);
   }
 }
 

@@ -154,14 +154,21 @@ export type CollectionStats = {
   collection: Scalars['String']['output'];
   /** Dimension of the CLIP vectors (the length of a CLIP input.vector). */
   dimension?: Maybe<Scalars['Int']['output']>;
+  /** The Milvus version as the server reports it (empty when it reports none, as milvus-lite 2.5 does). */
+  engineVersion?: Maybe<Scalars['String']['output']>;
   /** False until the first ingest creates the collection. */
   exists: Scalars['Boolean']['output'];
+  /** The index's build and search parameters, and why it is not MILVUS_INDEX_TYPE if it is not (null before the collection exists). */
+  index?: Maybe<VectorIndexInfo>;
+  /** The index type the server really has on the CLIP vector field (HNSW, IVF_PQ, IVF_FLAT...), not merely the configured one. */
   indexType: Scalars['String']['output'];
   items: Scalars['Int']['output'];
   metric: Scalars['String']['output'];
   model: Scalars['String']['output'];
   /** Dimension of the text embedder's vectors (a TEXT_DENSE input.vector); null without a text model. */
   textDimension?: Maybe<Scalars['Int']['output']>;
+  /** Signals this service asks for that its Milvus cannot hold: HYBRID fuses the others, and the signal's own mode answers NOT_SUPPORTED. */
+  unavailableSignals: Array<UnavailableSignal>;
 };
 
 /**
@@ -972,6 +979,8 @@ export type SearchResult = {
 
 export type ServiceHealth = {
   __typename?: 'ServiceHealth';
+  /** What the dependency is and what it lacks (Milvus: version, vector index, signals it cannot hold). */
+  detail?: Maybe<Scalars['String']['output']>;
   error?: Maybe<Scalars['String']['output']>;
   latencyMs?: Maybe<Scalars['Float']['output']>;
   name: Scalars['String']['output'];
@@ -1073,6 +1082,22 @@ export type TextModelInfo = {
 export type TurnInput = {
   answer?: InputMaybe<Scalars['String']['input']>;
   question: Scalars['String']['input'];
+};
+
+export type UnavailableSignal = {
+  __typename?: 'UnavailableSignal';
+  reason: Scalars['String']['output'];
+  signal: Signal;
+};
+
+export type VectorIndexInfo = {
+  __typename?: 'VectorIndexInfo';
+  /** Why this index differs from the configured type (e.g. HNSW refused by milvus-lite). */
+  note?: Maybe<Scalars['String']['output']>;
+  /** Build parameters as the server reports them (M, efConstruction, nlist, m, nbits). */
+  params: Scalars['JSON']['output'];
+  /** What each search sends (ef, nprobe). */
+  search: Scalars['JSON']['output'];
 };
 
 /**
@@ -1265,6 +1290,8 @@ export type ResolversTypes = ResolversObject<{
   TextEvidence: ResolverTypeWrapper<EvidenceModel>;
   TextModelInfo: ResolverTypeWrapper<TextModelInfo>;
   TurnInput: TurnInput;
+  UnavailableSignal: ResolverTypeWrapper<UnavailableSignal>;
+  VectorIndexInfo: ResolverTypeWrapper<VectorIndexInfo>;
   VectorQueryInput: VectorQueryInput;
   WebEvidence: ResolverTypeWrapper<EvidenceModel>;
 }>;
@@ -1347,6 +1374,8 @@ export type ResolversParentTypes = ResolversObject<{
   TextEvidence: EvidenceModel;
   TextModelInfo: TextModelInfo;
   TurnInput: TurnInput;
+  UnavailableSignal: UnavailableSignal;
+  VectorIndexInfo: VectorIndexInfo;
   VectorQueryInput: VectorQueryInput;
   WebEvidence: EvidenceModel;
 }>;
@@ -1420,12 +1449,15 @@ export type CitationResolvers<ContextType = Context, ParentType extends Resolver
 export type CollectionStatsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CollectionStats'] = ResolversParentTypes['CollectionStats']> = ResolversObject<{
   collection?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   dimension?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  engineVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   exists?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  index?: Resolver<Maybe<ResolversTypes['VectorIndexInfo']>, ParentType, ContextType>;
   indexType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   items?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   textDimension?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  unavailableSignals?: Resolver<Array<ResolversTypes['UnavailableSignal']>, ParentType, ContextType>;
 }>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -1722,6 +1754,7 @@ export type SearchResultResolvers<ContextType = Context, ParentType extends Reso
 }>;
 
 export type ServiceHealthResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ServiceHealth'] = ResolversParentTypes['ServiceHealth']> = ResolversObject<{
+  detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   latencyMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1768,6 +1801,17 @@ export type TextModelInfoResolvers<ContextType = Context, ParentType extends Res
   loaded?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   maxTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['ModelSource'], ParentType, ContextType>;
+}>;
+
+export type UnavailableSignalResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UnavailableSignal'] = ResolversParentTypes['UnavailableSignal']> = ResolversObject<{
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  signal?: Resolver<ResolversTypes['Signal'], ParentType, ContextType>;
+}>;
+
+export type VectorIndexInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['VectorIndexInfo'] = ResolversParentTypes['VectorIndexInfo']> = ResolversObject<{
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  params?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  search?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
 }>;
 
 export type WebEvidenceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebEvidence'] = ResolversParentTypes['WebEvidence']> = ResolversObject<{
@@ -1842,6 +1886,8 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Subscription?: SubscriptionResolvers<ContextType>;
   TextEvidence?: TextEvidenceResolvers<ContextType>;
   TextModelInfo?: TextModelInfoResolvers<ContextType>;
+  UnavailableSignal?: UnavailableSignalResolvers<ContextType>;
+  VectorIndexInfo?: VectorIndexInfoResolvers<ContextType>;
   WebEvidence?: WebEvidenceResolvers<ContextType>;
 }>;
 

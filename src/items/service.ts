@@ -1,7 +1,14 @@
 import type { StoredItem } from '../domain.js';
 import type { Embedder } from '../embed/embedder.js';
 import { NotFoundError } from '../errors.js';
-import { MAX_QUERY_WINDOW, type VectorStore, type VectorStoreStats } from '../stores/vector-store.js';
+import { MAX_QUERY_WINDOW, type UnavailableSignals, type VectorStore, type VectorStoreStats } from '../stores/vector-store.js';
+
+/** The collection's figures as GraphQL's CollectionStats shows them. */
+export type CollectionStatsView = Omit<VectorStoreStats, 'unavailableSignals'> & {
+  model: string;
+  textDimension: number | null;
+  unavailableSignals: { signal: keyof UnavailableSignals; reason: string }[];
+};
 
 /** Reading stored items back: one item, one document's chunks, the collection's figures. */
 export class ItemService {
@@ -20,7 +27,13 @@ export class ItemService {
     return chunks.sort((a, b) => a.chunkIndex - b.chunkIndex);
   }
 
-  async stats(): Promise<VectorStoreStats & { model: string; textDimension: number | null }> {
-    return { ...(await this.deps.vectors.stats()), model: this.deps.embedder.info().id, textDimension: this.deps.vectors.spec.textDimension };
+  async stats(): Promise<CollectionStatsView> {
+    const { unavailableSignals, ...stats } = await this.deps.vectors.stats();
+    return {
+      ...stats,
+      model: this.deps.embedder.info().id,
+      textDimension: this.deps.vectors.spec.textDimension,
+      unavailableSignals: Object.entries(unavailableSignals ?? {}).map(([signal, reason]) => ({ signal: signal as keyof UnavailableSignals, reason })),
+    };
   }
 }

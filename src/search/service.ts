@@ -4,10 +4,10 @@ import type { ItemFilter, MetadataCondition, Modality, SearchHitModel, StoredIte
 import type { Embedder } from '../embed/embedder.js';
 import { l2normalize } from '../embed/embedder.js';
 import type { TextEmbedder } from '../embed/text.js';
-import { BadInputError, NotFoundError } from '../errors.js';
+import { BadInputError, NotFoundError, NotSupportedError } from '../errors.js';
 import type { ImageLoader, ImageSource } from '../ingest/images.js';
 import { exactlyOne, topK as checkTopK } from '../ingest/validate.js';
-import { MAX_QUERY_WINDOW, type SignalQuery, type VectorHit, type VectorStore } from '../stores/vector-store.js';
+import { MAX_QUERY_WINDOW, type SignalQuery, type UnavailableSignals, type VectorHit, type VectorStore } from '../stores/vector-store.js';
 import { VocabularyCache } from './spelling.js';
 import { fuseSignals, perModalityMinMax, type FusionParams, type SignalHit, type SignalName } from './fusion.js';
 
@@ -201,7 +201,8 @@ export class SearchService {
     if (!fix?.corrections.length) return undefined;
     const next = await this.plan('text', { ...input, text: fix.text }, signal);
     const nextLists = await this.retrieve(next, depth, filter);
-    if (this.dense) {
+    // The cosine test needs text vectors in the collection (an engine may lack them: Milvus 2.3).
+    if (this.dense && !(await this.deps.store.unavailableSignals()).TEXT_DENSE) {
       const [before, after] = await Promise.all([this.bestDense(plan.text!, lists, filter), this.bestDense(fix.text, nextLists, filter)]);
       if (after - before < this.deps.settings.spellingMinGain) return undefined;
     }
@@ -259,6 +260,11 @@ export class SearchService {
     }
     if (requested === 'TEXT_DENSE' && !textEmbedder) throw new BadInputError('input.mode TEXT_DENSE needs a text model, and this service runs without one (TEXT_MODEL=none)', 'input.mode');
     if (requested === 'KEYWORD' && !this.keyword) throw new BadInputError('input.mode KEYWORD needs BM25, which is off for this collection', 'input.mode');
+    // Signals the engine cannot hold (Milvus 2.3: no BM25, one vector field): their own mode is
+    // refused as NOT_SUPPORTED, and HYBRID fuses the others and says so in every response.
+    const unavailable = await this.deps.store.unavailableSignals();
+    const lacking = requested === 'TEXT_DENSE' || requested === 'KEYWORD' ? unavailable[requested] : undefined;
+    if (lacking) throw new NotSupportedError(`input.mode ${requested} is not available on this deployment: ${lacking}`, { field: 'input.mode', signal: requested });
     if (requested === 'CLIP' && !clipMeaningful) warnings.push('CLIP runs on the bundled random test model: its ranking is noise.');
 
     if (which === 'vector') return this.vectorPlan(input.vector!, requested, compose, warnings);
@@ -268,7 +274,7 @@ export class SearchService {
       if (!text) throw new BadInputError('input.text is empty: send the words to search for', 'input.text');
       storableText(text, 'input.text');
       if (text.length > QUERY_TEXT_MAX) throw new BadInputError(`input.text is longer than ${QUERY_TEXT_MAX} characters`, 'input.text');
-      const wanted = requested === 'HYBRID' ? this.hybridSignals(clipMeaningful, warnings) : [requested as SignalName];
+      const wanted = requested === 'HYBRID' ? this.hybridSignals(clipMeaningful, warnings, unavailable) : [requested as SignalName];
       const queries = await Promise.all(wanted.map((s) => this.textQuery(s, text)));
       return { mode: requested, queryModality: 'TEXT', queries, warnings, text };
     }
@@ -290,7 +296,7 @@ export class SearchService {
     // More like this item: its CLIP vector and (when it has text) its text's signals.
     const text = item!.text.trim();
     if (requested !== 'HYBRID' && !text) throw new BadInputError(`item "${item!.id}" has no text: mode ${requested} has nothing to search with`, 'input.mode');
-    const wanted = requested === 'HYBRID' ? this.hybridSignals(clipMeaningful, warnings).filter((s) => s === 'CLIP' || text) : [requested as SignalName];
+    const wanted = requested === 'HYBRID' ? this.hybridSignals(clipMeaningful, warnings, unavailable).filter((s) => s === 'CLIP' || text) : [requested as SignalName];
     if (wanted.length === 0) {
       warnings.push('The item has no text and CLIP is the bundled random model: ranked by CLIP anyway.');
       wanted.push('CLIP');
@@ -321,11 +327,12 @@ export class SearchService {
     return { mode: signal, queryModality, queries: [{ signal, vector: query } as SignalQuery], warnings };
   }
 
-  /** The signals of a HYBRID search: the text embedder, BM25, and CLIP when its model means something. */
-  private hybridSignals(clipMeaningful: boolean, warnings: string[]): SignalName[] {
+  /** The signals of a HYBRID search: the text embedder, BM25 (those the engine holds), and CLIP when its model means something. */
+  private hybridSignals(clipMeaningful: boolean, warnings: string[], unavailable: UnavailableSignals): SignalName[] {
     const out: SignalName[] = [];
-    if (this.dense) out.push('TEXT_DENSE');
-    if (this.keyword) out.push('KEYWORD');
+    if (this.dense && !unavailable.TEXT_DENSE) out.push('TEXT_DENSE');
+    if (this.keyword && !unavailable.KEYWORD) out.push('KEYWORD');
+    for (const [signal, why] of Object.entries(unavailable)) warnings.push(`${signal} has no vote: ${why}.`);
     if (clipMeaningful) out.push('CLIP');
     else if (out.length) warnings.push('CLIP has no vote: the bundled random test model is loaded (see health.model).');
     if (out.length === 0) out.push('CLIP');

@@ -5,6 +5,7 @@ import {
   checkItemFilter,
   type CollectionSchemaSpec,
   type SignalQuery,
+  type UnavailableSignals,
   type VectorHit,
   type VectorStore,
   type VectorStoreStats,
@@ -77,6 +78,11 @@ export class MemoryVectorStore implements VectorStore {
     // L2 is a distance (smaller is closer), as Milvus reports it; COSINE and IP are similarities.
     scored.sort((a, b) => (this.metric === 'L2' ? a.score - b.score : b.score - a.score) || (a.item.id < b.item.id ? -1 : 1));
     return scored.slice(0, opts.topK);
+  }
+
+  /** An in-memory store holds every signal its spec asks for. */
+  async unavailableSignals(): Promise<UnavailableSignals> {
+    return {};
   }
 
   async textVectors(ids: string[]): Promise<Map<string, number[]>> {

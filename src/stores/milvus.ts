@@ -4,9 +4,9 @@
 import { ConsistencyLevelEnum, DataType, FunctionType, MilvusClient, type FieldType } from '@zilliz/milvus2-sdk-node';
 import type { Config } from '../config.js';
 import type { ItemFilter, ItemRecord, JsonObject, Modality, ServiceHealth, StoredItem } from '../domain.js';
-import { AppError, BadInputError, UnavailableError, errorMessage } from '../errors.js';
+import { AppError, BadInputError, NotSupportedError, UnavailableError, errorMessage } from '../errors.js';
 import { METADATA_KEYS_MAX, buildMilvusFilter, metadataKeys, type FilterDialect } from './milvus-filter.js';
-import { FIELD_LIMITS, MAX_QUERY_WINDOW, type CollectionSchemaSpec, type SignalQuery, type VectorHit, type VectorStore, type VectorStoreStats } from './vector-store.js';
+import { FIELD_LIMITS, MAX_QUERY_WINDOW, type CollectionSchemaSpec, type SignalQuery, type UnavailableSignals, type VectorHit, type VectorStore, type VectorStoreStats } from './vector-store.js';
 
 type MilvusConfig = Config['milvus'];
 
@@ -41,6 +41,50 @@ export interface IndexInUse {
 const FIELDS = { clip: 'vector', text: 'text_vector', keyword: 'text_sparse' } as const;
 
 /**
+ * What the engine behind the address can hold, decided from the version it reports (read once).
+ * Milvus before 2.4 allows one vector field per collection (CLIP's: no text-embedding field) and
+ * before 2.5 has no sparse vectors or BM25 function. A probe by trial is not an option: Milvus 2.3.5
+ * accepts a sparse field in a schema, then aborts (SIGABRT, and again at every restart) when the
+ * collection is loaded.
+ */
+export interface EngineCapabilities {
+  /** As the server reports it ('' when it reports none, as milvus-lite 2.5 does). */
+  version: string;
+  /** Several vector fields per collection (Milvus >= 2.4): the text-embedding signal. */
+  multiVector: boolean;
+  /** Sparse vectors filled by the BM25 function (Milvus >= 2.5): the keyword signal. */
+  bm25: boolean;
+}
+
+/**
+ * Capabilities by version. An engine that reports no version (milvus-lite 2.5) or one we cannot
+ * read is taken as current: creating the BM25 index then fails loudly if it is not.
+ */
+export function capabilitiesFor(version: string | undefined): EngineCapabilities {
+  const m = /(\d+)\.(\d+)/.exec(version ?? '');
+  if (!m) return { version: version ?? '', multiVector: true, bm25: true };
+  const v = Number(m[1]) * 100 + Number(m[2]);
+  return { version: version!, multiVector: v >= 204, bm25: v >= 205 };
+}
+
+/** The signals of `spec` an engine cannot hold, each with the reason. */
+export function unavailableOn(spec: CollectionSchemaSpec, caps: EngineCapabilities): UnavailableSignals {
+  const engine = `Milvus ${caps.version || '(unknown version)'}`;
+  const out: UnavailableSignals = {};
+  if (spec.textDimension && !caps.multiVector) {
+    out.TEXT_DENSE = `${engine} allows one vector field per collection (CLIP's); the text-embedding signal needs Milvus 2.4 or newer`;
+  }
+  if (spec.keyword && !caps.bm25) out.KEYWORD = `${engine} has no sparse vectors or BM25 function; keyword search needs Milvus 2.5 or newer (or milvus-lite 2.5)`;
+  return out;
+}
+
+/** The part of `spec` the collection really holds on this engine. */
+function heldOn(spec: CollectionSchemaSpec, caps: EngineCapabilities): CollectionSchemaSpec {
+  const missing = unavailableOn(spec, caps);
+  return { ...spec, textDimension: missing.TEXT_DENSE ? null : spec.textDimension, keyword: spec.keyword && !missing.KEYWORD };
+}
+
+/**
  * The only module that touches the Milvus SDK. Works against Milvus Lite (local default),
  * Milvus standalone/distributed and Zilliz Cloud (address + token).
  *
@@ -55,6 +99,9 @@ export class MilvusVectorStore implements VectorStore {
   private pendingRows = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   private healthRpc: 'checkHealth' | 'listCollections' = 'checkHealth';
+  private caps: Promise<EngineCapabilities> | undefined;
+  /** The signals the collection holds: `spec` less what the engine lacks (set with the capabilities). */
+  private heldSpec: CollectionSchemaSpec | undefined;
   /** The BM25 analyser this instance created the collection with (null for one it found). */
   analyzerInUse: 'english' | 'standard' | null = null;
 
@@ -85,6 +132,31 @@ export class MilvusVectorStore implements VectorStore {
     return new MilvusVectorStore(client, cfg, collection, onNotice, FLUSH_POLICY, spec);
   }
 
+  /** The engine's capabilities, read once (again after a failure). */
+  capabilities(): Promise<EngineCapabilities> {
+    this.caps ??= this.call('get version', async () => {
+      // milvus-lite 2.5 answers an empty message (no status, no version)
+      const res = check(await this.client.getVersion()) as { version?: string };
+      const caps = capabilitiesFor(res.version);
+      this.heldSpec = heldOn(this.spec, caps);
+      const missing = Object.entries(unavailableOn(this.spec, caps));
+      if (missing.length) this.onNotice(`Milvus collection "${this.collection}": ${missing.map(([s, why]) => `${s} unavailable (${why})`).join('; ')}`);
+      return caps;
+    }).catch((err: unknown) => {
+      this.caps = undefined;
+      throw err;
+    });
+    return this.caps;
+  }
+
+  private get held(): CollectionSchemaSpec {
+    return this.heldSpec ?? this.spec;
+  }
+
+  async unavailableSignals(): Promise<UnavailableSignals> {
+    return unavailableOn(this.spec, await this.capabilities());
+  }
+
   ensureCollection(dimension: number): Promise<void> {
     if (this.dimension === dimension && this.ready) return this.ready;
     this.ready = this.create(dimension).catch((err: unknown) => {
@@ -96,6 +168,7 @@ export class MilvusVectorStore implements VectorStore {
 
   private async create(dimension: number): Promise<void> {
     const name = this.collection;
+    await this.capabilities();
     await this.call('create collection', async () => {
       if (!(await this.hasCollection())) {
         const createWith = async (analyzer: 'english' | 'standard') =>
@@ -115,7 +188,7 @@ export class MilvusVectorStore implements VectorStore {
                   name: 'text',
                   data_type: DataType.VarChar,
                   max_length: FIELD_LIMITS.text * 4,
-                  ...(this.spec.keyword ? { enable_analyzer: true, analyzer_params: { type: analyzer } } : {}),
+                  ...(this.held.keyword ? { enable_analyzer: true, analyzer_params: { type: analyzer } } : {}),
                 },
                 { name: 'source', data_type: DataType.VarChar, max_length: FIELD_LIMITS.source * 4 },
                 { name: 'metadata', data_type: DataType.JSON },
@@ -132,7 +205,7 @@ export class MilvusVectorStore implements VectorStore {
                 { name: FIELDS.clip, data_type: DataType.FloatVector, dim: dimension },
                 ...this.signalFields(),
               ],
-              ...(this.spec.keyword
+              ...(this.held.keyword
                 ? { functions: [{ name: 'text_bm25', type: FunctionType.BM25, input_field_names: ['text'], output_field_names: [FIELDS.keyword], params: {} }] }
                 : {}),
             }),
@@ -174,8 +247,8 @@ export class MilvusVectorStore implements VectorStore {
 
   private signalFields(): FieldType[] {
     const out: FieldType[] = [];
-    if (this.spec.textDimension) out.push({ name: FIELDS.text, data_type: DataType.FloatVector, dim: this.spec.textDimension });
-    if (this.spec.keyword) out.push({ name: FIELDS.keyword, data_type: DataType.SparseFloatVector, is_function_output: true });
+    if (this.held.textDimension) out.push({ name: FIELDS.text, data_type: DataType.FloatVector, dim: this.held.textDimension });
+    if (this.held.keyword) out.push({ name: FIELDS.keyword, data_type: DataType.SparseFloatVector, is_function_output: true });
     return out;
   }
 
@@ -189,16 +262,17 @@ export class MilvusVectorStore implements VectorStore {
     const text = has(FIELDS.text);
     const textDim = text ? Number(text.type_params?.find((p) => p.key === 'dim')?.value ?? text.dim ?? NaN) : null;
     const problems: string[] = [];
-    if ((textDim ?? null) !== this.spec.textDimension) {
+    const want = this.held;
+    if ((textDim ?? null) !== want.textDimension) {
       problems.push(
-        this.spec.textDimension === null
+        want.textDimension === null
           ? `it has a text-embedding field (${textDim} dimensions) but no text model is configured (TEXT_MODEL=none)`
           : textDim === null
             ? `it has no text-embedding field (it was made before hybrid search, CLIP only)`
-            : `its text-embedding field has ${textDim} dimensions, the text model makes ${this.spec.textDimension}`,
+            : `its text-embedding field has ${textDim} dimensions, the text model makes ${want.textDimension}`,
       );
     }
-    if (Boolean(has(FIELDS.keyword)) !== this.spec.keyword) problems.push(this.spec.keyword ? 'it has no BM25 field' : 'it has a BM25 field but keyword search is off');
+    if (Boolean(has(FIELDS.keyword)) !== want.keyword) problems.push(want.keyword ? 'it has no BM25 field' : 'it has a BM25 field but keyword search is off');
     if (problems.length) {
       throw new AppError(
         'UNAVAILABLE',
@@ -217,10 +291,10 @@ export class MilvusVectorStore implements VectorStore {
       if (Number(res.status?.code ?? 0) !== 0) return true;
       return !res.index_descriptions?.some((d) => d.field_name === field);
     };
-    if (this.spec.textDimension && (await missing(FIELDS.text))) {
+    if (this.held.textDimension && (await missing(FIELDS.text))) {
       check(await this.client.createIndex({ collection_name: this.collection, field_name: FIELDS.text, ...indexSpecFor(clipIndexType, this.cfg), metric_type: 'IP' }));
     }
-    if (this.spec.keyword && (await missing(FIELDS.keyword))) {
+    if (this.held.keyword && (await missing(FIELDS.keyword))) {
       check(
         await this.client.createIndex({ collection_name: this.collection, field_name: FIELDS.keyword, index_type: 'SPARSE_INVERTED_INDEX', metric_type: 'BM25', params: {} }),
       );
@@ -307,7 +381,7 @@ export class MilvusVectorStore implements VectorStore {
       updated_at: r.updatedAt.getTime(),
       vector: Array.from(r.vector),
       // Items without text (an image with no caption) get a zero vector: inner product 0 with any query.
-      ...(this.spec.textDimension ? { [FIELDS.text]: r.textVector?.length ? Array.from(r.textVector) : new Array<number>(this.spec.textDimension).fill(0) } : {}),
+      ...(this.held.textDimension ? { [FIELDS.text]: r.textVector?.length ? Array.from(r.textVector) : new Array<number>(this.held.textDimension).fill(0) } : {}),
     }));
     await this.call('upsert', async () => {
       for (let start = 0; start < data.length; start += MAX_ROWS_PER_WRITE) {
@@ -408,7 +482,8 @@ export class MilvusVectorStore implements VectorStore {
   }
 
   async textVectors(ids: string[]): Promise<Map<string, number[]>> {
-    if (ids.length === 0 || !this.spec.textDimension) return new Map();
+    // exists() first: what the collection holds is known once the engine answered (capabilities)
+    if (ids.length === 0 || !this.spec.textDimension || !(await this.exists()) || !this.held.textDimension) return new Map();
     const rows = await this.query(buildMilvusFilter({ ids }, this.dialect), ids.length, ['id', FIELDS.text]);
     return new Map(rows.map((r) => [String(r.id), Array.from(r[FIELDS.text] as number[])]));
   }
@@ -418,6 +493,10 @@ export class MilvusVectorStore implements VectorStore {
   }
 
   async searchSignal(query: SignalQuery, opts: { topK: number; filter?: ItemFilter }): Promise<VectorHit[]> {
+    if (query.signal !== 'CLIP') {
+      const why = (await this.unavailableSignals())[query.signal];
+      if (why) throw new NotSupportedError(`${query.signal} search is not available: ${why}`, { signal: query.signal });
+    }
     if (query.signal === 'TEXT_DENSE' && !this.spec.textDimension) throw new Error('this collection has no text-embedding field');
     if (query.signal === 'KEYWORD' && !this.spec.keyword) throw new Error('this collection has no BM25 field');
     if (!(await this.exists())) return [];
@@ -485,6 +564,8 @@ export class MilvusVectorStore implements VectorStore {
       dimension = Number(vec?.type_params?.find((p) => p.key === 'dim')?.value ?? vec?.dim ?? 0) || null;
     }
     const index = exists ? await this.indexInUse() : undefined;
+    const caps = await this.capabilities();
+    const unavailableSignals = unavailableOn(this.spec, caps);
     return {
       collection: this.collection,
       exists,
@@ -495,6 +576,8 @@ export class MilvusVectorStore implements VectorStore {
       indexType: index?.type ?? this.cfg.indexType,
       metric: index?.metric ?? this.cfg.metric,
       ...(index ? { index: { params: index.params, search: index.search, ...(index.note ? { note: index.note } : {}) } } : {}),
+      engineVersion: caps.version,
+      unavailableSignals,
     };
   }
 
@@ -503,10 +586,21 @@ export class MilvusVectorStore implements VectorStore {
     const target = this.cfg.address;
     try {
       await this.probeHealth();
-      return { name: 'milvus', ok: true, target, latencyMs: performance.now() - started, error: null };
+      const latencyMs = performance.now() - started;
+      return { name: 'milvus', ok: true, target, latencyMs, error: null, detail: await this.describeEngine() };
     } catch (err) {
       return { name: 'milvus', ok: false, target, latencyMs: performance.now() - started, error: errorMessage(err) };
     }
+  }
+
+  /** The engine's version, the vector index in use, and the signals it lacks, in one line (health). */
+  private async describeEngine(): Promise<string> {
+    const caps = await this.capabilities();
+    const parts = [`Milvus ${caps.version || '(no version reported: milvus-lite)'}`];
+    const index = this.ready ? await this.indexInUse() : undefined;
+    parts.push(index ? `vector index ${index.type} (${index.metric})` : `vector index ${this.cfg.indexType} when the collection is created`);
+    for (const [signal, why] of Object.entries(unavailableOn(this.spec, caps))) parts.push(`${signal} unavailable: ${why}`);
+    return parts.join('; ');
   }
 
   /**
@@ -557,11 +651,11 @@ export class MilvusVectorStore implements VectorStore {
     }
     if (!(await this.call('has collection', () => this.hasCollection()))) return false;
     // Found it (e.g. after a restart): load it once and remember, so reads cost one round trip.
-    this.ready ??= this.call('load collection', async () => {
+    this.ready ??= this.capabilities().then(() => this.call('load collection', async () => {
       const desc = check(await this.client.describeCollection({ collection_name: this.collection }));
       this.dialect = { keysField: desc.schema.fields.some((f) => f.name === 'metadata_keys') };
       check(await this.client.loadCollection({ collection_name: this.collection }));
-    }).catch((err: unknown) => {
+    })).catch((err: unknown) => {
       this.ready = undefined;
       throw err;
     });

@@ -44,6 +44,12 @@ export type SignalQuery =
   | { signal: 'TEXT_DENSE'; vector: Float32Array | number[] }
   | { signal: 'KEYWORD'; text: string };
 
+/**
+ * Signals the collection's spec asks for that the engine cannot hold, each with the reason (Milvus
+ * 2.3: one vector field per collection, no BM25). Searches never use them; `stats` lists them.
+ */
+export type UnavailableSignals = Partial<Record<'TEXT_DENSE' | 'KEYWORD', string>>;
+
 export interface VectorHit {
   item: StoredItem;
   score: number;
@@ -59,6 +65,10 @@ export interface VectorStoreStats {
   metric: string;
   /** Build and search parameters of that index, and why it differs from the configured type. */
   index?: { params: Record<string, number>; search: Record<string, number>; note?: string };
+  /** The engine's version as it reports it ('' if it reports none), once reached. */
+  engineVersion?: string;
+  /** Signals asked for that this engine cannot hold, with the reason. */
+  unavailableSignals?: UnavailableSignals;
 }
 
 /**
@@ -83,6 +93,8 @@ export interface VectorStore {
   vectors(ids: string[]): Promise<Map<string, number[]>>;
   /** Text-embedding vectors of stored items, by id (empty without a text embedder). */
   textVectors(ids: string[]): Promise<Map<string, number[]>>;
+  /** Signals of `spec` the engine cannot hold (empty when it holds them all); asks the engine once. */
+  unavailableSignals(): Promise<UnavailableSignals>;
   /** CLIP search (the same as searchSignal with signal CLIP). */
   search(vector: Float32Array | number[], opts: { topK: number; filter?: ItemFilter }): Promise<VectorHit[]>;
   /** One signal's ranking: CLIP cosine, text-embedding inner product, or BM25 (higher is better). */
