@@ -17,9 +17,11 @@ configuration (data, logs, rocksmq, embedded etcd under <home>) and serves until
 
 import asyncio
 import ctypes
+import fcntl
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 
@@ -96,7 +98,11 @@ def enter_private_network():
             f"cannot create a private network namespace ({os.strerror(err)}): Milvus 2.3.5 listens on all "
             "interfaces and is only started isolated; run as root (or with CAP_SYS_ADMIN)"
         )
-    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    # A new namespace's loopback interface is down: bring it up (SIOCGIFFLAGS / SIOCSIFFLAGS).
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        req = struct.pack("16sH22x", b"lo", 0)
+        flags = struct.unpack("16sH22x", fcntl.ioctl(s, 0x8913, req))[1]
+        fcntl.ioctl(s, 0x8914, struct.pack("16sH22x", b"lo", flags | 0x1))
 
 
 async def pipe(reader, writer):
