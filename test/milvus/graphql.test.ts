@@ -86,6 +86,15 @@ describe('the service on Milvus 2.3.5 (no BM25, no second vector field)', () => 
     expect(r.warnings.join('\n')).toMatch(/KEYWORD has no vote: Milvus v2\.3\.5\S* has no sparse vectors or BM25/);
   });
 
+  it('spelling correction works without text vectors in the collection (kept as is, no text-embedding check)', async () => {
+    const r = await gql.exec<{ search: { correctedText: string | null; warnings: string[] } }>(
+      'query($input: SearchInput!) { search(input: $input) { correctedText warnings } }',
+      { input: { text: 'automobil' } },
+    );
+    expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
+    expect(r.data!.search.correctedText).toBe('automobile');
+  });
+
   it('CLIP search by image, with filters, and more-like-this', async () => {
     const img = await search({ image: { base64: png('solid-red-32x32.png') }, topK: 1 });
     expect(img.hits[0]!.item.id).toBe(ids.cat);
