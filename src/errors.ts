@@ -157,6 +157,18 @@ export class NotSupportedError extends AppError {
   }
 }
 
+/**
+ * A store answered and refused the request itself (malformed, against its schema, a constraint):
+ * not an outage, so it is never retried and never reported as UNAVAILABLE. Our validation should
+ * have stopped such a request, so it is a bug: masked for clients as INTERNAL_SERVER_ERROR and
+ * logged with the store's own text (`cause`).
+ */
+export class StoreRejectedError extends AppError {
+  constructor(service: string, message: string, cause: unknown) {
+    super(ErrorCode.INTERNAL_SERVER_ERROR, message, { service }, { cause });
+  }
+}
+
 export class TimeoutError extends AppError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super(ErrorCode.TIMEOUT, message, details);

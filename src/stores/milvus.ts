@@ -1,10 +1,10 @@
 // The Milvus adapter: over 350 lines because it is one thing, the only code that speaks to the
 // Milvus SDK (collection schema and index, writes, reads, the status check that turns every failed
 // response into UNAVAILABLE). The filter language is in ./milvus-filter.ts.
-import { ConsistencyLevelEnum, DataType, FunctionType, MilvusClient, type FieldType } from '@zilliz/milvus2-sdk-node';
+import { ConsistencyLevelEnum, DataType, FunctionType, MilvusClient, type ClientConfig, type FieldType } from '@zilliz/milvus2-sdk-node';
 import type { Config } from '../config.js';
 import type { ItemFilter, ItemRecord, JsonObject, Modality, ServiceHealth, StoredItem } from '../domain.js';
-import { AppError, BadInputError, NotSupportedError, UnavailableError, errorMessage } from '../errors.js';
+import { AppError, BadInputError, ErrorCode, NotSupportedError, StoreRejectedError, UnavailableError, errorMessage } from '../errors.js';
 import { METADATA_KEYS_MAX, buildMilvusFilter, metadataKeys, type FilterDialect } from './milvus-filter.js';
 import { FIELD_LIMITS, MAX_QUERY_WINDOW, type CollectionSchemaSpec, type SignalQuery, type UnavailableSignals, type VectorHit, type VectorStore, type VectorStoreStats } from './vector-store.js';
 
@@ -121,13 +121,7 @@ export class MilvusVectorStore implements VectorStore {
   ) {}
 
   static connect(cfg: MilvusConfig, collection: string, onNotice?: (message: string) => void, spec?: CollectionSchemaSpec): MilvusVectorStore {
-    const client = new MilvusClient({
-      address: cfg.address,
-      token: cfg.token,
-      database: cfg.database,
-      timeout: cfg.timeoutMs,
-      logLevel: 'error',
-    });
+    const client = new MilvusClient(clientConfig(cfg));
     quietConnect(client);
     return new MilvusVectorStore(client, cfg, collection, onNotice, FLUSH_POLICY, spec);
   }
@@ -679,33 +673,50 @@ export class MilvusVectorStore implements VectorStore {
 
   /**
    * A read that survives a Milvus restart: a restarted server may hold the collection released,
-   * so on failure the collection is loaded again (once) and the read retried.
+   * so on an outage-like failure the collection is loaded again (once) and the read retried. A
+   * request Milvus refused (StoreRejectedError) or bad input is not sent again.
    */
   private async read<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await this.call(what, fn);
     } catch (err) {
-      if (!this.ready) throw err;
+      if (!this.ready || !(err instanceof AppError) || err.code !== ErrorCode.UNAVAILABLE) throw err;
       this.ready = undefined;
       if (!(await this.exists().catch(() => false))) throw err;
       return this.call(what, fn);
     }
   }
 
-  /** Any SDK failure as UNAVAILABLE naming Milvus and the operation; the SDK's text (hosts, ports) stays in `cause`, for the log. */
-  private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return fn().catch((err: unknown) => {
-      if (err instanceof AppError) throw err;
-      if (/unsupported expr proto node/i.test(errorMessage(err))) {
-        // milvus-lite 2.5 evaluates no negation (`not ...`): only `exists: false` produces one.
-        throw new BadInputError(
-          'this Milvus engine (milvus-lite, the local default) cannot evaluate a negated filter (metadata exists: false); ' +
-            'use Milvus standalone/distributed or Zilliz Cloud for it',
-          'filter.metadata',
-        );
+  /**
+   * One Milvus operation, with the one retry policy of this store (milvusFailure): a connection
+   * failure is tried again (RETRY_DELAYS_MS), an outage is UNAVAILABLE, and a request Milvus
+   * refused is attempted once and surfaces as StoreRejectedError. The SDK's text (hosts, ports)
+   * stays in `cause`, for the log. Every operation we send is idempotent (upserts, deletes by id,
+   * reads), so sending one again is safe.
+   */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (err instanceof AppError) throw err;
+        if (/unsupported expr proto node/i.test(errorMessage(err))) {
+          // milvus-lite 2.5 evaluates no negation (`not ...`): only `exists: false` produces one.
+          throw new BadInputError(
+            'this Milvus engine (milvus-lite, the local default) cannot evaluate a negated filter (metadata exists: false); ' +
+              'use Milvus standalone/distributed or Zilliz Cloud for it',
+            'filter.metadata',
+          );
+        }
+        const kind = milvusFailure(err);
+        if (kind === 'retry' && attempt < RETRY_DELAYS_MS.length) {
+          await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
+          continue;
+        }
+        if (kind === 'rejected') throw new StoreRejectedError('milvus', `Milvus refused the ${what} request (not retried)`, err);
+        throw new UnavailableError('milvus', `Milvus ${what} failed`, { cause: err });
       }
-      throw new UnavailableError('milvus', `Milvus ${what} failed`, { cause: err });
-    });
+    }
   }
 }
 
@@ -764,6 +775,60 @@ interface StatusLike extends Status {
 }
 
 /** Milvus answers many failures with a resolved response whose status says so: make them throw. */
+/** The SDK client's settings. */
+export function clientConfig(cfg: MilvusConfig): ClientConfig {
+  return {
+    address: cfg.address,
+    token: cfg.token,
+    database: cfg.database,
+    timeout: cfg.timeoutMs,
+    logLevel: 'error',
+    // The SDK would retry every gRPC failure but a few (INTERNAL and UNKNOWN included): a request
+    // Milvus refused would be sent again. `call()` retries only what is worth retrying.
+    maxRetries: 0,
+  };
+}
+
+/** Waits before the 2nd and 3rd attempt of an operation that failed to reach Milvus. */
+export const RETRY_DELAYS_MS = [50, 200] as const;
+
+/** A failure Milvus reported in a response's status (the server answered). */
+export class MilvusStatusError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly statusCode: number,
+    readonly errorCode: string | number | undefined,
+  ) {
+    super(`${reason} (code ${statusCode}${errorCode !== undefined ? `, ${String(errorCode)}` : ''})`);
+    this.name = 'MilvusStatusError';
+  }
+}
+
+/** gRPC status codes of a link or server that is down: UNAVAILABLE, ABORTED. */
+const RETRY_GRPC = new Set([14, 10]);
+/** The server is up but cannot serve now: DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED (not retried: it would add load). */
+const OUTAGE_GRPC = new Set([4, 8]);
+const NETWORK = /ECONNREFUSED|ECONNRESET|EPIPE|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|No connection established|Connection dropped|socket hang up|channel.*closed/i;
+/** Reasons of a status a server gives while it (or the collection) is not ready: an outage, not a refusal. */
+const OUTAGE_REASON = /not loaded|released|not ready|unavailable|no available|rate limit|too many|busy|timeout|deadline|not serviceable|is stopping/i;
+
+/**
+ * What a Milvus failure is: `retry` (the request did not reach a working server: try again),
+ * `outage` (the server cannot serve now: UNAVAILABLE, no retry) or `rejected` (the server refused
+ * this request: invalid argument, schema, internal error while reading it... attempted once).
+ */
+export function milvusFailure(err: unknown): 'retry' | 'outage' | 'rejected' {
+  if (err instanceof MilvusStatusError) return OUTAGE_REASON.test(err.reason) ? 'outage' : 'rejected';
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'number') {
+    if (RETRY_GRPC.has(code)) return 'retry';
+    if (OUTAGE_GRPC.has(code)) return 'outage';
+    if (code > 0 && code <= 16) return NETWORK.test(errorMessage(err)) ? 'retry' : 'rejected';
+  }
+  if (typeof code === 'string' && NETWORK.test(code)) return 'retry';
+  return NETWORK.test(errorMessage(err)) ? 'retry' : 'rejected';
+}
+
 export function check<T extends object>(res: T): T {
   const r = res as StatusLike;
   const s: Status = r.status ?? r;
@@ -771,8 +836,7 @@ export function check<T extends object>(res: T): T {
   const errorCode = s.error_code;
   const failed = (code !== 0 && !Number.isNaN(code)) || (errorCode !== undefined && errorCode !== 'Success' && errorCode !== 0);
   if (failed) {
-    const reason = s.reason || s.detail || `error ${String(errorCode ?? code)}`;
-    throw new Error(`${reason} (code ${code}${errorCode !== undefined ? `, ${String(errorCode)}` : ''})`);
+    throw new MilvusStatusError(s.reason || s.detail || `error ${String(errorCode ?? code)}`, code, errorCode);
   }
   return res;
 }

@@ -1,5 +1,5 @@
 import neo4j, { type Driver, type ManagedTransaction, type Session, type SessionMode } from 'neo4j-driver';
-import { AppError, TimeoutError, UnavailableError } from '../errors.js';
+import { AppError, StoreRejectedError, TimeoutError, UnavailableError } from '../errors.js';
 
 /** Transaction metadata: shows in Neo4j's query log and `SHOW TRANSACTIONS`, naming our operation. */
 export const txMetadata = (operation: string) => ({ app: 'knowledge-graphql', operation });
@@ -57,13 +57,23 @@ export class Neo4jSessions {
 }
 
 /**
- * A driver error as one of ours. The client message names Neo4j and the operation only: the driver's
- * text (which names the server's host and port) stays in `cause`, for the log.
+ * A driver error as one of ours. The driver retries (in managed transactions) exactly the errors it
+ * classifies as retryable: transient errors, an unreachable server, an expired session. Those, and
+ * a refused login (the database cannot be used), are UNAVAILABLE. Anything else the server
+ * refused (a syntax error, a constraint, a type error: Neo.ClientError.*, Neo.DatabaseError.*) is
+ * not an outage: it was attempted once and is a StoreRejectedError. The client message names Neo4j
+ * and the operation only: the driver's text (which names the server's host and port) stays in
+ * `cause`, for the log.
  */
 export function mapNeo4jError(operation: string, err: unknown): AppError {
   if (err instanceof AppError) return err;
   const code = (err as { code?: string }).code ?? '';
   if (code.includes('TransactionTimedOut')) return new TimeoutError(`Neo4j ${operation} took too long`, { service: 'neo4j' });
-  const why = code.startsWith('Neo.') ? ` (${code})` : (err as { code?: string }).code === 'ServiceUnavailable' ? ': the database is unreachable' : '';
+  // Wrong credentials or database name (NEO4J_USER/NEO4J_PASSWORD/NEO4J_DATABASE): the dependency cannot be used.
+  if (/^Neo\.ClientError\.(Security|Database)\./.test(code)) return new UnavailableError('neo4j', `Neo4j ${operation} failed: the server refused our credentials or database (${code})`, { cause: err });
+  if (!neo4j.isRetryableError(err as Error) && (code.startsWith('Neo.ClientError.') || code.startsWith('Neo.DatabaseError.'))) {
+    return new StoreRejectedError('neo4j', `Neo4j refused the ${operation} request (${code}; not retried)`, err);
+  }
+  const why = code.startsWith('Neo.') ? ` (${code})` : code === 'ServiceUnavailable' ? ': the database is unreachable' : '';
   return new UnavailableError('neo4j', `Neo4j ${operation} failed${why}`, { cause: err });
 }
