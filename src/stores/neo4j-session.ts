@@ -60,8 +60,9 @@ export class Neo4jSessions {
  * A driver error as one of ours. The driver retries (in managed transactions) exactly the errors it
  * classifies as retryable: transient errors, an unreachable server, an expired session. Those, and
  * a refused login (the database cannot be used), are UNAVAILABLE. Anything else the server
- * refused (a syntax error, a constraint, a type error: Neo.ClientError.*, Neo.DatabaseError.*) is
- * not an outage: it was attempted once and is a StoreRejectedError. The client message names Neo4j
+ * refused (a syntax error, a constraint, a type error: Neo.ClientError.*) is not an outage: it was
+ * attempted once and is a StoreRejectedError. Neo.DatabaseError.* ("the database failed to service
+ * the request", not the request's fault) is UNAVAILABLE, not retried either. The client message names Neo4j
  * and the operation only: the driver's text (which names the server's host and port) stays in
  * `cause`, for the log.
  */
@@ -71,7 +72,7 @@ export function mapNeo4jError(operation: string, err: unknown): AppError {
   if (code.includes('TransactionTimedOut')) return new TimeoutError(`Neo4j ${operation} took too long`, { service: 'neo4j' });
   // Wrong credentials or database name (NEO4J_USER/NEO4J_PASSWORD/NEO4J_DATABASE): the dependency cannot be used.
   if (/^Neo\.ClientError\.(Security|Database)\./.test(code)) return new UnavailableError('neo4j', `Neo4j ${operation} failed: the server refused our credentials or database (${code})`, { cause: err });
-  if (!neo4j.isRetryableError(err as Error) && (code.startsWith('Neo.ClientError.') || code.startsWith('Neo.DatabaseError.'))) {
+  if (!neo4j.isRetryableError(err as Error) && code.startsWith('Neo.ClientError.')) {
     return new StoreRejectedError('neo4j', `Neo4j refused the ${operation} request (${code}; not retried)`, err);
   }
   const why = code.startsWith('Neo.') ? ` (${code})` : code === 'ServiceUnavailable' ? ': the database is unreachable' : '';

@@ -108,11 +108,11 @@ describe('MilvusVectorStore on a real Milvus', () => {
     expect(check({ status: { code: 0, error_code: 'Success', reason: '' }, value: true })).toMatchObject({ value: true });
   });
 
-  it('surfaces a failure the server reports in its response (wrong vector size) as UNAVAILABLE', async () => {
+  it('surfaces a request the server refuses in its response (wrong vector size) as a refusal, not UNAVAILABLE (nothing is down)', async () => {
     const err = await store.search([1, 0, 0], { topK: 3 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
-    expect((err as AppError).code).toBe('UNAVAILABLE');
-    expect((err as AppError).message).toMatch(/Milvus search failed/);
+    expect((err as AppError).code).toBe('INTERNAL_SERVER_ERROR');
+    expect((err as AppError).message).toMatch(/Milvus refused the search request/);
   });
 
   it('answers reads on a collection that does not exist yet with nothing', async () => {
