@@ -2,14 +2,17 @@
 import { parseArgs } from 'node:util';
 import type { AskBenchOptions } from './ask.js';
 import type { GraphOptions } from './graph.js';
+import type { RetrievalBenchOptions } from './retrieval.js';
 
-export type Part = 'vector' | 'ingest' | 'graph' | 'ask';
-export const PARTS: Part[] = ['vector', 'ingest', 'graph', 'ask'];
+export type Part = 'vector' | 'ingest' | 'graph' | 'ask' | 'retrieval';
+export const PARTS: Part[] = ['vector', 'ingest', 'graph', 'ask', 'retrieval'];
 
 export interface Options {
   parts: Part[];
   graph: GraphOptions;
   ask: AskBenchOptions;
+  /** Sizes come from --sizes. */
+  retrieval: Omit<RetrievalBenchOptions, 'sizes'>;
   sizes: number[];
   /** Dimension of the vector part's vectors (512: CLIP ViT-B/32's). */
   dim: number;
@@ -26,10 +29,11 @@ export interface Options {
 }
 
 const USAGE =
-  'usage: npm run bench -- [--parts vector,ingest,graph,ask] [--quick] [--sizes 10000,100000] [--dim 512] [--queries 300] [--ingest-docs 2000] [--ingest-images 512] [--load-batch 500]\n' +
-  '       [--floor-ef 64] [--graph-entities 100000] [--graph-relationships 500000] [--graph-queries 200] [--ask-items 10000] [--ask-queries 200]';
+  'usage: npm run bench -- [--parts vector,ingest,graph,ask,retrieval] [--quick] [--sizes 10000,100000] [--dim 512] [--queries 300] [--ingest-docs 2000] [--ingest-images 512] [--load-batch 500]\n' +
+  '       [--floor-ef 64] [--graph-entities 100000] [--graph-relationships 500000] [--graph-queries 200] [--ask-items 10000] [--ask-queries 200]\n' +
+  '       [--retrieval-queries 100] [--retrieval-ingest 256]';
 
-const INT_FLAGS = ['dim', 'ingest-images', 'queries', 'ingest-docs', 'load-batch', 'floor-ef', 'graph-entities', 'graph-relationships', 'graph-queries', 'ask-items', 'ask-queries'] as const;
+const INT_FLAGS = ['dim', 'ingest-images', 'queries', 'ingest-docs', 'load-batch', 'floor-ef', 'graph-entities', 'graph-relationships', 'graph-queries', 'ask-items', 'ask-queries', 'retrieval-queries', 'retrieval-ingest'] as const;
 
 function int(name: string, v: string): number {
   const n = Number(v);
@@ -62,6 +66,7 @@ export function parseOptions(argv: string[]): Options {
     parts: [...PARTS],
     graph: { entities: n('graph-entities', 100_000), relationships: n('graph-relationships', 500_000), batch: 5000, queries: n('graph-queries', 200), warmup: 20 },
     ask: { items: n('ask-items', 10_000), graphEntities: 2000, graphRelationships: 8000, queries: n('ask-queries', 200), warmup: 20, routerPasses: 20 },
+    retrieval: { queries: n('retrieval-queries', 100), warmup: 10, ingestTexts: n('retrieval-ingest', 256), ingestBatch: 32 },
     sizes: values.sizes === undefined ? [10_000, 100_000] : values.sizes.split(',').map((s) => int('sizes', s.trim())),
     dim: n('dim', 512),
     ingestImages: n('ingest-images', 512),
@@ -89,6 +94,7 @@ export function parseOptions(argv: string[]): Options {
     o.recallQueries = 50;
     o.warmup = 5;
     o.graph = { ...o.graph, entities: Math.min(o.graph.entities, 5000), relationships: Math.min(o.graph.relationships, 25_000), queries: Math.min(o.graph.queries, 40), warmup: 5 };
+    o.retrieval = { ...o.retrieval, queries: Math.min(o.retrieval.queries, 30), warmup: 3, ingestTexts: Math.min(o.retrieval.ingestTexts, 64) };
     o.ask = { ...o.ask, items: Math.min(o.ask.items, 1000), graphEntities: 500, graphRelationships: 2000, queries: Math.min(o.ask.queries, 40), warmup: 5, routerPasses: 5 };
   }
   return o;

@@ -32,6 +32,7 @@ import { ClusteredVectors, exactTopK } from './data.js';
 import { ClientVectorsEmbedder } from './client-vectors.js';
 import { ingestRows, runIngestBench, type IngestResult } from './ingest.js';
 import { graphRows, runGraphBench, type GraphResult } from './graph.js';
+import { retrievalRows, runRetrievalBench, type RetrievalBenchResult } from './retrieval.js';
 import { parseOptions, type Options, type Part } from './options.js';
 import { GraphqlClient } from './http.js';
 import { round, summarize, timed, type LatencySummary } from './stats.js';
@@ -507,6 +508,7 @@ async function main(): Promise<void> {
   let graph: GraphResult | undefined;
   let ask: AskResultBench | undefined;
   let ingest: IngestResult | undefined;
+  let retrieval: RetrievalBenchResult | undefined;
   const partSeconds: Partial<Record<Part, number>> = {};
   try {
     if (o.parts.includes('vector')) {
@@ -535,12 +537,18 @@ async function main(): Promise<void> {
     ask = await runAskBench(o.ask, base, embedder, progress, configFor);
     partSeconds.ask = round((performance.now() - t) / 1000, 1);
   }
+  if (o.parts.includes('retrieval')) {
+    const t = performance.now();
+    retrieval = await runRetrievalBench({ ...o.retrieval, sizes: o.sizes }, base, embedder, progress, configFor);
+    partSeconds.retrieval = round((performance.now() - t) / 1000, 1);
+  }
 
   const totalSeconds = round((performance.now() - t0) / 1000, 1);
   printReport(results);
   if (graph) printPart('graph (Neo4j via our store / GraphQL vs raw driver)', graphRows(graph));
   if (ingest) printPart('ingest (GraphQL ingestBatch vs the same work with direct SDK calls)', ingestRows(ingest));
   if (ask) printPart('ask (GraphQL end-to-end)', askRows(ask));
+  if (retrieval) printPart('retrieval (search modes through SearchService, interleaved; ingest with / without the text model)', retrievalRows(retrieval));
   const vectorPass = results.every((r) => Object.values(verdicts(r)).every((v) => v.pass));
   const allPass = vectorPass && (ingest?.allPass ?? true) && (graph?.allPass ?? true) && (ask?.allPass ?? true);
   const report = {
@@ -576,6 +584,7 @@ async function main(): Promise<void> {
     ...(graph ? { graph } : {}),
     ...(ingest ? { ingest } : {}),
     ...(ask ? { ask } : {}),
+    ...(retrieval ? { retrieval } : {}),
     allPass,
     peakRssMb: peakRssMb(),
   };
