@@ -108,7 +108,7 @@ export async function createApp(runtime: Runtime, opts: { metrics?: Metrics } = 
     res.status(report.ready ? 200 : 503).json(report);
   });
   if (config.webApp.enabled) app.use('/', webAppRouter(config.webApp.dir));
-  app.use('/media', mediaRouter({ media: runtime.stores.media, authenticate: (h) => auth.authenticate(h), log }));
+  app.use('/media', mediaRouter({ media: runtime.stores.media, authenticate: (h) => auth.authenticate(h), rateLimiter, log }));
   // Malformed JSON and oversized bodies never reach Apollo: answer them in GraphQL's error shape.
   const bodyErrors: ErrorRequestHandler = (err: { type?: string; status?: number; message?: string }, _req, res, next) => {
     const send = (status: number, error: AppError) => res.status(status).json({ errors: [formatAppError(error)] });

@@ -1,25 +1,28 @@
 import express, { type Request, type Response } from 'express';
 import { GraphQLError } from 'graphql';
-import { AppError } from '../errors.js';
+import { AppError, formatAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { isMediaId, type MediaStore, type MediaVariant } from '../stores/media-store.js';
 import type { Principal } from '../context.js';
+import type { RateLimiter } from './rate-limit.js';
 
 /** Content-addressed: the bytes behind a URL never change, so caches may keep them for good. */
 const CACHE_CONTROL = 'private, max-age=31536000, immutable';
 
 /**
  * GET/HEAD /media/:id (the original) and /media/:id/thumbnail, under the same API-key rules as
- * queries (the read role). Errors are JSON in GraphQL's error shape: 401 UNAUTHENTICATED, 403
- * FORBIDDEN, 400 BAD_USER_INPUT for anything that is not an image id (path traversal included:
+ * queries (the read role) and the same rate limit (one token of the key's bucket per request, the
+ * bucket GraphQL requests draw from). Errors are JSON in GraphQL's error shape: 401 UNAUTHENTICATED,
+ * 403 FORBIDDEN, 429 RATE_LIMITED (with retry-after), 400 BAD_USER_INPUT for anything that is not an image id (path traversal included:
  * only `img_` + 32 hex digits ever reaches the store), 404 NOT_FOUND, 503 UNAVAILABLE.
  */
-export function mediaRouter(deps: { media: MediaStore; authenticate: (headers: Request['headers']) => Principal; log: Logger }): express.Router {
+export function mediaRouter(deps: { media: MediaStore; authenticate: (headers: Request['headers']) => Principal; rateLimiter: RateLimiter; log: Logger }): express.Router {
   const router = express.Router({ caseSensitive: true, strict: true });
   const serve = (variant: MediaVariant) => async (req: Request, res: Response) => {
     res.setHeader('x-content-type-options', 'nosniff');
+    let principal: Principal;
     try {
-      const principal = deps.authenticate(req.headers);
+      principal = deps.authenticate(req.headers);
       if (!principal.roles.has('read')) {
         return fail(res, 403, 'FORBIDDEN', `The "read" role is needed for /media; the API key "${principal.keyId}" does not have it`);
       }
@@ -29,6 +32,15 @@ export function mediaRouter(deps: { media: MediaStore; authenticate: (headers: R
         return fail(res, 401, 'UNAUTHENTICATED', err.message);
       }
       throw err;
+    }
+    try {
+      await deps.rateLimiter.take(principal);
+    } catch (err) {
+      // RATE_LIMITED (429 + retry-after), or UNAVAILABLE when the shared limiter's Redis is down: limits are never lifted.
+      if (!(err instanceof AppError)) throw err;
+      const http = err.extensions.http as { status?: number; headers?: Map<string, string> } | undefined;
+      for (const [name, value] of http?.headers ?? []) res.setHeader(name, value);
+      return res.status(http?.status ?? 503).setHeader('cache-control', 'no-store').json({ errors: [formatAppError(err)] });
     }
     const id = String(req.params.id);
     if (!isMediaId(id)) return fail(res, 400, 'BAD_USER_INPUT', 'not an image id: expected img_ followed by 32 hex digits');

@@ -3,11 +3,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { PROJECT_ROOT } from '../../src/config.js';
-import { testConfig, testServices } from '../helpers.js';
+import { testConfig, testServices, uniqueName } from '../helpers.js';
+import { testRedisUrl } from '../setup/redis.js';
 
 /** GET /media over real HTTP: API keys on and off, caching headers, refusals. */
 const READ_KEY = 'mR-read-0123456789abcdefXYZ';
-const API_KEYS = `viewer:read:${READ_KEY},bot:write:mW-write-0123456789abcdefXYZ`;
+const WRITE_KEY = 'mW-write-0123456789abcdefXYZ';
+const API_KEYS = `viewer:read:${READ_KEY},bot:write:${WRITE_KEY}`;
 const PNG = readFileSync(path.join(PROJECT_ROOT, 'test/fixtures/images/gradient-32x32.png'));
 
 let ctx: Awaited<ReturnType<typeof testServices>>;
@@ -87,5 +89,49 @@ describe('GET /media', () => {
     const ok = await fetch(`${keyed}/media/${id}/thumbnail`, { headers: { 'x-api-key': READ_KEY } });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('cache-control')).toMatch(/^private/);
+  });
+});
+
+describe('GET /media under the rate limit', () => {
+  const media = (base: string, key: string, path = `/media/${id}/thumbnail`) => fetch(`${base}${path}`, { headers: { 'x-api-key': key } });
+  const graphql = (base: string, key: string) =>
+    fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: '{"query":"{ health { status } }"}' });
+  async function expectLimited(res: Response) {
+    expect(res.status).toBe(429);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await res.json()).toMatchObject({ errors: [{ message: expect.stringMatching(/Rate limit of 3 requests per minute/), extensions: { code: 'RATE_LIMITED' } }] });
+  }
+
+  it('draws from the bucket of the key, like GraphQL: the 4th request of a key is 429 RATE_LIMITED, nothing served; another key still works', async () => {
+    const app = await createApp({ ...ctx.runtime, config: testConfig({ PORT: '0', API_KEYS, RATE_LIMIT_PER_MINUTE: '3', MEDIA_DIR: ctx.config.media.dir, MILVUS_COLLECTION: ctx.config.milvus.collection! }) });
+    apps.push(app);
+    const base = (await app.listen()).replace(/\/graphql$/, '');
+    expect((await media(base, READ_KEY)).status).toBe(200);
+    expect((await media(base, READ_KEY, `/media/${id}`)).status).toBe(200);
+    expect((await graphql(base, READ_KEY)).status).toBe(200);
+    await expectLimited(await media(base, READ_KEY));
+    await expectLimited(await graphql(base, READ_KEY));
+    expect((await media(base, WRITE_KEY)).status).toBe(200);
+  });
+
+  it('with REDIS_URL the bucket is shared: two instances on one Redis hold one limit per key', async () => {
+    const prefix = `${uniqueName('mrl')}:`;
+    const shared = await testServices({ REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: prefix, API_KEYS, RATE_LIMIT_PER_MINUTE: '3', PORT: '0' });
+    try {
+      // Two apps, each with a limiter of its own: only the Redis bucket is common to them.
+      const [a, b] = [await createApp(shared.runtime), await createApp(shared.runtime)];
+      apps.push(a, b);
+      const [baseA, baseB] = [(await a.listen()).replace(/\/graphql$/, ''), (await b.listen()).replace(/\/graphql$/, '')];
+      const unknown = `/media/img_${'0'.repeat(32)}`; // 404, but it counts
+      expect((await media(baseA, READ_KEY, unknown)).status).toBe(404);
+      expect((await media(baseA, READ_KEY, unknown)).status).toBe(404);
+      expect((await media(baseB, READ_KEY, unknown)).status).toBe(404);
+      await expectLimited(await media(baseB, READ_KEY, unknown));
+      await expectLimited(await media(baseA, READ_KEY, unknown));
+    } finally {
+      for (const app of apps.splice(-2)) await app.stop();
+      await shared.cleanup();
+    }
   });
 });
