@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Reembedder } from '../ingest/reembed.js';
 import { MilvusVectorStore } from '../stores/milvus.js';
 import { parseArgs, UsageError } from './args.js';
+import type { Config } from '../config.js';
 import { configOf, isMain, processIo, runCommand, runMain, withRuntime, type CliDeps } from './common.js';
 import { Progress } from './progress.js';
 
@@ -11,8 +12,12 @@ Re-embeds every item of <source collection> with the embedding model configured 
 CLIP_MODEL_DIR) into that model's own collection (items_<model>_d<dim>, or MILVUS_COLLECTION):
 text items from their stored text, images from their stored files (the media store), same ids,
 metadata and timestamps. Resumable: after a crash or Ctrl-C, run the same command again and it
-continues after the last batch written (--restart starts over). The service uses the new
-collection when it is started with the new model settings (the collection follows the model).`;
+continues after the last batch written (--restart starts over).
+
+A running service keeps serving the old collection: it embeds queries with the model it loaded at
+start, and vectors of two models are not comparable. To switch, restart every instance with the
+settings this command ran with (the last lines say which). Writes the old instances accept during
+the run may be missed: stop ingest first, or run again with --restart once they are stopped.`;
 
 export async function main(argv: string[], deps: CliDeps = {}): Promise<number> {
   const io = deps.io ?? processIo();
@@ -61,7 +66,11 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
         io.stdout.write(
           `${result.complete ? 'complete' : 'stopped'}: ${result.done} of ${result.total} items in "${target.collection}"${result.resumed ? ' (resumed)' : ''}` +
             `${result.missing.length ? `; ${result.missing.length} images have no stored file (ingest them again): ${result.missing.slice(0, 5).join(', ')}` : ''}\n` +
-            (result.complete ? `start the service with the same model settings to use "${target.collection}"\n` : 'run the same command again to continue\n'),
+            (result.complete
+              ? `the running service still answers from "${from}" (its process embeds queries with the model it started with).\n` +
+                `to switch: restart every instance with ${collectionSettings(config)}; it then serves "${target.collection}".\n` +
+                `items ingested or deleted in "${from}" during this run may be missing: stop ingest, then run again with --restart.\n`
+              : 'run the same command again to continue\n'),
         );
         return result.complete && result.missing.length === 0 ? 0 : 1;
       } finally {
@@ -69,6 +78,14 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
       }
     });
   });
+}
+
+/** The settings the target collection's name follows (runtime.ts collectionName): a service started with them serves it. */
+export function collectionSettings(config: Config): string {
+  if (config.milvus.collection) return `MILVUS_COLLECTION=${config.milvus.collection}`;
+  const clip = config.clip.modelDir ? `CLIP_MODEL_DIR=${config.clip.modelDir}` : `CLIP_MODEL=${config.clip.model}`;
+  const text = !config.text ? 'TEXT_MODEL=none' : config.text.modelDir ? `TEXT_MODEL_DIR=${config.text.modelDir}` : `TEXT_MODEL=${config.text.model}`;
+  return `${clip} ${text} SEARCH_KEYWORD=${config.search.keyword}`;
 }
 
 if (isMain(import.meta.url)) runMain(main);

@@ -92,6 +92,8 @@ describe('re-embedding into a new collection', () => {
     expect(code).toBe(1);
     expect(out.join('')).toContain(`complete: 7 of 8 items in "${targetName}"`);
     expect(out.join('')).toContain(img.id);
+    // What to do next, exactly: the running service does not switch by itself.
+    expect(out.join('')).toContain(`to switch: restart every instance with MILVUS_COLLECTION=${targetName}; it then serves "${targetName}"`);
     expect(await cli.stores.vectors.count()).toBe(7);
     expect(await main(['no_such_collection_x'], { runtime: cli.runtime, io })).toBe(2);
   });
