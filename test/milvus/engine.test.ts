@@ -140,7 +140,7 @@ describe('indexes on the real server: recall against exact search', () => {
   const records = data.map((v, i) => rec(i, v));
 
   it('HNSW: built as asked, reported with its parameters, recall@10 >= 0.95', async () => {
-    const s = store({ MILVUS_INDEX_TYPE: 'HNSW', MILVUS_HNSW_M: '16', MILVUS_HNSW_EF_CONSTRUCTION: '128', MILVUS_SEARCH_EF: '64' });
+    const s = store({ MILVUS_INDEX_TYPE: 'HNSW', MILVUS_HNSW_M: '16', MILVUS_HNSW_EF_CONSTRUCTION: '128', MILVUS_SEARCH_EF: '128' });
     await s.ensureCollection(DIM);
     await s.upsert(records);
     await s.flush();
@@ -148,7 +148,7 @@ describe('indexes on the real server: recall against exact search', () => {
     const { recall, p50 } = await recallOf(s, data);
     console.log(`[test:milvus] HNSW N=${N} dim=${DIM}: recall@10=${recall.toFixed(3)} p50=${p50.toFixed(2)} ms (store, through the forwarder)`);
     expect(recall).toBeGreaterThanOrEqual(0.95);
-    expect(await s.stats()).toMatchObject({ indexType: 'HNSW', metric: 'COSINE', index: { params: { M: 16, efConstruction: 128 }, search: { ef: 64 } }, items: N });
+    expect(await s.stats()).toMatchObject({ indexType: 'HNSW', metric: 'COSINE', index: { params: { M: 16, efConstruction: 128 }, search: { ef: 128 } }, items: N });
   });
 
   it('IVF_PQ: built as asked and really used (lossy: recall below exact), recall@10 >= 0.5', async () => {
