@@ -228,6 +228,14 @@ export interface CheckReport {
   missingInGraph: string[];
   /** :Item node, nothing in Milvus. */
   missingInVectors: string[];
+  /** Images with files in the media store (null: no media store given). */
+  mediaImages: number | null;
+  /** Files of images that are not in Milvus (--repair removes them). */
+  orphanFiles: string[];
+  /** Images in Milvus whose files are missing (reported: only a new ingest of the image brings them back). */
+  missingFiles: string[];
+  /** Orphan files removed by --repair. */
+  filesRemoved: string[];
   /** Unfinished writes in the journal (of any instance). */
   pendingIntents: number;
   repaired: RepairResult | null;
@@ -250,6 +258,16 @@ async function allVectorIds(vectors: VectorStore): Promise<Set<string>> {
   return out;
 }
 
+async function allMediaIds(media: MediaStore): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let after: string | null = null; ; ) {
+    const page = await media.list(after, 10_000);
+    for (const id of page) out.add(id);
+    if (page.length < 10_000) return out;
+    after = page[page.length - 1]!;
+  }
+}
+
 async function allGraphIds(graph: GraphStore): Promise<Set<string>> {
   const out = new Set<string>();
   let after = '';
@@ -269,9 +287,18 @@ async function allGraphIds(graph: GraphStore): Promise<Set<string>> {
  */
 export async function checkStores(deps: RecoveryDeps, opts: { repair: boolean }): Promise<CheckReport> {
   const t0 = performance.now();
-  const [v, g, pending] = await Promise.all([allVectorIds(deps.vectors), allGraphIds(deps.graph), deps.graph.pendingIntents()]);
+  const [v, g, pending, m] = await Promise.all([
+    allVectorIds(deps.vectors),
+    allGraphIds(deps.graph),
+    deps.graph.pendingIntents(),
+    deps.media ? allMediaIds(deps.media) : Promise.resolve(null),
+  ]);
   const missingInGraph = [...v].filter((id) => !g.has(id)).sort();
   const missingInVectors = [...g].filter((id) => !v.has(id)).sort();
+  const orphanFiles = m ? [...m].filter((id) => !v.has(id)).sort() : [];
+  const missingFiles = m ? [...v].filter((id) => id.startsWith('img_') && !m.has(id)).sort() : [];
+  let filesRemoved: string[] = [];
+  if (opts.repair && deps.media && orphanFiles.length) filesRemoved = await removeOrphanFiles({ ...deps, media: deps.media }, orphanFiles);
   let repaired: RepairResult | null = null;
   if (opts.repair && (missingInGraph.length || missingInVectors.length)) {
     repaired = { checked: 0, nodesRestored: [], nodesRemoved: [], links: 0 };
@@ -283,5 +310,36 @@ export async function checkStores(deps: RecoveryDeps, opts: { repair: boolean })
       repaired.nodesRemoved.push(...r.nodesRemoved);
     }
   }
-  return { vectorItems: v.size, graphItems: g.size, missingInGraph, missingInVectors, pendingIntents: pending.length, repaired, ms: Math.round(performance.now() - t0) };
+  return {
+    vectorItems: v.size,
+    graphItems: g.size,
+    missingInGraph,
+    missingInVectors,
+    mediaImages: m ? m.size : null,
+    orphanFiles,
+    missingFiles,
+    filesRemoved,
+    pendingIntents: pending.length,
+    repaired,
+    ms: Math.round(performance.now() - t0),
+  };
+}
+
+/**
+ * Removes files whose image is not in Milvus. An ingest writes files before vectors, so each
+ * candidate is checked again just before: still absent from Milvus, and named by no pending intent
+ * (a write in flight), read now rather than when the check started.
+ */
+async function removeOrphanFiles(deps: RecoveryDeps & { media: MediaStore }, candidates: string[]): Promise<string[]> {
+  const removed: string[] = [];
+  for (let i = 0; i < candidates.length; i += 1000) {
+    const slice = candidates.slice(i, i + 1000);
+    const [present, pending] = await Promise.all([deps.vectors.get(slice), deps.graph.pendingIntents()]);
+    const busy = new Set([...present.map((p) => p.id), ...pending.flatMap((p) => p.itemIds)]);
+    const gone = slice.filter((id) => !busy.has(id));
+    if (gone.length) await deps.media.delete(gone);
+    removed.push(...gone);
+  }
+  if (removed.length) deps.log.warn(`npm run check: removed the files of ${removed.length} image(s) not in Milvus`, { event: 'check.orphan_files_removed', ids: removed.slice(0, 50) });
+  return removed;
 }

@@ -94,6 +94,23 @@ export class FsMediaStore implements MediaStore {
     });
   }
 
+  async list(after: string | null, limit: number): Promise<string[]> {
+    return guard('list', async () => {
+      const out: string[] = [];
+      // Shards are the ids' first two hex digits: walking them in order yields the ids in order.
+      const shards = (await entries(this.root)).filter((s) => /^[0-9a-f]{2}$/.test(s)).sort();
+      for (const shard of shards) {
+        if (after && shard < after.slice(4, 6)) continue;
+        const ids = (await entries(path.join(this.root, shard))).filter((n) => isMediaId(n) && (!after || n > after)).sort();
+        for (const id of ids) {
+          out.push(id);
+          if (out.length >= limit) return out;
+        }
+      }
+      return out;
+    });
+  }
+
   async health(): Promise<ServiceHealth> {
     const started = performance.now();
     try {
@@ -106,6 +123,14 @@ export class FsMediaStore implements MediaStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/** A folder's entries; none when it does not exist (nothing stored yet). */
+async function entries(dir: string): Promise<string[]> {
+  return readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  });
 }
 
 function ext(mime: string): string {

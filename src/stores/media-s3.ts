@@ -2,6 +2,7 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
   S3Client,
@@ -95,6 +96,32 @@ export class S3MediaStore implements MediaStore {
         );
         if (res.Errors?.length) throw new Error(`could not delete ${res.Errors.length} objects: ${res.Errors[0]!.Code ?? ''} ${res.Errors[0]!.Message ?? ''}`);
       }
+    });
+  }
+
+  async list(after: string | null, limit: number): Promise<string[]> {
+    const { bucket: Bucket, prefix } = this.config;
+    return guard('list', async () => {
+      const out: string[] = [];
+      let token: string | undefined;
+      do {
+        // One common prefix per image (`<prefix><id>/`); '~' sorts after both variants' names.
+        const res = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket,
+            Prefix: prefix,
+            Delimiter: '/',
+            MaxKeys: Math.min(1000, limit - out.length),
+            ...(token ? { ContinuationToken: token } : after ? { StartAfter: `${prefix}${after}/~` } : {}),
+          }),
+        );
+        for (const p of res.CommonPrefixes ?? []) {
+          const id = (p.Prefix ?? '').slice(prefix.length, -1);
+          if (isMediaId(id)) out.push(id);
+        }
+        token = res.IsTruncated ? res.NextContinuationToken : undefined;
+      } while (token && out.length < limit);
+      return out.slice(0, limit);
     });
   }
 

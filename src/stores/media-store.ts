@@ -35,6 +35,8 @@ export interface MediaStore {
   entry(id: string): Promise<MediaEntry | null>;
   /** Removes every file of these ids; ids that are not stored are ignored. */
   delete(ids: string[]): Promise<void>;
+  /** Ids that have files (even one of the two), in id order after `after`, at most `limit` (npm run check walks them all). */
+  list(after: string | null, limit: number): Promise<string[]>;
   health(): Promise<ServiceHealth>;
   close(): Promise<void>;
 }

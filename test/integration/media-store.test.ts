@@ -8,6 +8,7 @@ import { renditions } from '../../src/media/renditions.js';
 import { FsMediaStore } from '../../src/stores/media-fs.js';
 import { S3MediaStore } from '../../src/stores/media-s3.js';
 import { isMediaId, type MediaStore } from '../../src/stores/media-store.js';
+import { MemoryMediaStore } from '../../src/stores/memory-media.js';
 import { startS3Server, type S3TestServer } from '../s3-server.js';
 
 const png = (w: number, h: number, rgb = { r: 200, g: 30, b: 30 }) => sharp({ create: { width: w, height: h, channels: 3, background: rgb } }).png().toBuffer();
@@ -63,6 +64,23 @@ function contract(name: string, make: () => Promise<MediaStore>) {
       await store.delete([item.id]); // deleting what is gone is not an error
     });
 
+    it('lists the ids that have files, in id order, a page at a time', async () => {
+      const items = await Promise.all([1, 2, 3, 4, 5].map((i) => sample(20 + i, 10)));
+      await store.put(items);
+      const ids = items.map((i) => i.id).sort();
+      const all = await store.list(null, 100);
+      expect(all).toEqual(ids);
+      const first = await store.list(null, 2);
+      expect(first).toEqual(all.slice(0, 2));
+      expect(await store.list(first[1]!, 2)).toEqual(all.slice(2, 4));
+      expect(await store.list(all[3]!, 10)).toEqual(all.slice(4));
+      expect(await store.list(all.at(-1)!, 10)).toEqual([]);
+      await store.delete(ids.slice(0, 2));
+      expect(await store.list(null, 100)).toEqual(ids.slice(2));
+      await store.delete(ids);
+      expect(await store.list(null, 100)).toEqual([]);
+    });
+
     it('answers null for unknown and malformed ids without touching anything', async () => {
       expect(await store.get(`img_${'0'.repeat(32)}`, 'original')).toBeNull();
       expect(await store.get('../../etc/passwd', 'original')).toBeNull();
@@ -70,6 +88,8 @@ function contract(name: string, make: () => Promise<MediaStore>) {
     });
   });
 }
+
+contract('in memory', async () => new MemoryMediaStore());
 
 let fsRoot: string;
 contract('filesystem', async () => {
