@@ -92,6 +92,7 @@ export class Retriever {
     const stages: StageTiming[] = [];
     const warnings: string[] = [];
     const image = await this.questionImage(q, opts);
+    if (image && !this.deps.search.clipMeaningful()) warnings.push('CLIP runs on the bundled random test model: the image part of this question (VECTOR route) ranks noise.');
 
     const routeStart = performance.now();
     let decision = await this.route(q, { ...(opts.routes ? { routes: opts.routes } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });

@@ -147,6 +147,11 @@ export class SearchService {
     return this.deps.store.spec.keyword;
   }
 
+  /** False for the bundled random CLIP: whatever CLIP ranks is noise then. */
+  clipMeaningful(): boolean {
+    return this.deps.embedder.info().meaningful;
+  }
+
   /** The modes this service can run (TEXT_DENSE needs a text model, KEYWORD the BM25 field). */
   modes(): SearchMode[] {
     return MODES.filter((m) => (m === 'TEXT_DENSE' ? !!this.dense : m === 'KEYWORD' ? this.keyword : true));

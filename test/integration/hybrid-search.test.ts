@@ -204,6 +204,7 @@ describe('ask with an image: the VECTOR route runs the composed CLIP query, the 
     const composed = await search({ image, compose: { text: 'the same thing in blue' }, topK: 4 });
     expect(r.evidence.map((e) => e.item!.id)).toEqual(composed.hits.map((h) => h.item.id));
     expect(r.evidence.every((e) => e.route === 'VECTOR')).toBe(true);
+    expect(r.warnings.join(' ')).toMatch(/random test model: the image part of this question/);
     // Weights and negative text pass through (a different query vector, so in general another order).
     const weighted = await ask('the same thing in blue', { image, routes: ['VECTOR'], topK: 4, compose: { textWeight: 0.2, negativeText: 'red' } });
     const composedWeighted = await search({ image, compose: { text: 'the same thing in blue', textWeight: 0.2, negativeText: 'red' }, topK: 4 });
