@@ -181,9 +181,9 @@ export async function main(
 ): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { llm: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' } }, allowPositionals: true });
+    parsed = parseArgs({ args: argv, options: { llm: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' }, safety: { type: 'boolean' } }, allowPositionals: true });
   } catch (e) {
-    err(`${(e as Error).message}\nusage: npm run eval:router -- <file.jsonl> [--llm] [--verbose]`);
+    err(`${(e as Error).message}\nusage: npm run eval:router -- <file.jsonl> [--llm] [--verbose] | -- --safety <file.jsonl>`);
     return 2;
   }
   const useLlm = parsed.values.llm ?? false;
@@ -193,7 +193,7 @@ export async function main(
     err('usage: npm run eval:router -- <file.jsonl> [--llm] [--verbose] | -- --safety <file.jsonl>');
     return 2;
   }
-  if (argv.includes('--safety')) {
+  if (parsed.values.safety) {
     try {
       evaluateSafety(readFileSync(files[0]!, 'utf8'), files[0]!).forEach((l) => out(l));
       return 0;
