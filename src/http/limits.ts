@@ -81,15 +81,8 @@ export interface OperationMeasure {
   introspectionCost: number;
 }
 
-interface SetMeasure {
-  depth: number;
-  introspectionDepth: number;
-  aliases: number;
-  selections: number;
-  /** Cost at multiplier 1 (cost is linear in the multiplier, so fragments are measured once). */
-  cost: number;
-  introspectionCost: number;
-}
+/** A selection set's measure: its cost at multiplier 1 (cost is linear in the multiplier, so fragments are measured once). */
+type SetMeasure = OperationMeasure;
 
 const EMPTY: SetMeasure = { depth: 0, introspectionDepth: 0, aliases: 0, selections: 0, cost: 0, introspectionCost: 0 };
 
