@@ -101,6 +101,9 @@ export function importMain(argv: string[], deps: CliDeps = {}): Promise<number> 
     return withRuntime(config, deps, io, async (runtime) => {
       const { vectors, graph } = runtime.stores;
       const { labels } = await graph.schema();
+      // A run killed mid-write left an intent: finish or undo it before resuming (as a service start does).
+      const recovered = await runtime.journal.recover();
+      if (recovered.intents) io.stderr.write(`recovered ${recovered.intents} unfinished write(s) of an earlier run\n`);
       const importer = new Importer({
         ingest: runtime.services.ingest,
         graph,
