@@ -14,6 +14,9 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 // AUTO: HNSW where the engine builds it, IVF_FLAT where it does not (milvus-lite); see stores/milvus.ts.
 const INDEX_TYPES = ['AUTO', 'HNSW', 'IVF_FLAT', 'IVF_PQ', 'FLAT', 'AUTOINDEX'] as const;
 const METRICS = ['COSINE', 'IP', 'L2'] as const;
+/** How reads wait for writes (stores/milvus.ts, `readParams`); session = read-your-writes by write timestamp. */
+export const CONSISTENCY_LEVELS = ['session', 'strong', 'bounded', 'eventually'] as const;
+export type ReadConsistency = (typeof CONSISTENCY_LEVELS)[number];
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z
@@ -47,6 +50,7 @@ const EnvSchema = z.object({
   MILVUS_IVF_NPROBE: int(1, 65536).default(32),
   MILVUS_PQ_M: int(1, 1024).default(8),
   MILVUS_TIMEOUT_MS: int(100, 600_000).default(15_000),
+  MILVUS_CONSISTENCY: z.enum(CONSISTENCY_LEVELS).default('session'),
 
   NEO4J_URI: z.string().regex(/^(bolt|neo4j)(\+s|\+ssc)?:\/\//, 'a bolt:// or neo4j:// URI').default('bolt://127.0.0.1:7687'),
   NEO4J_USER: z.string().default('neo4j'),
@@ -227,6 +231,8 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       hnsw: { M: env.MILVUS_HNSW_M, efConstruction: env.MILVUS_HNSW_EF_CONSTRUCTION, ef: env.MILVUS_SEARCH_EF },
       ivf: { nlist: env.MILVUS_IVF_NLIST, nprobe: env.MILVUS_IVF_NPROBE, pqM: env.MILVUS_PQ_M },
       timeoutMs: env.MILVUS_TIMEOUT_MS,
+      /** Read consistency of searches and reads (check, export and recovery read Strong whatever this is). */
+      consistency: env.MILVUS_CONSISTENCY satisfies ReadConsistency,
     },
     neo4j: {
       uri: env.NEO4J_URI,

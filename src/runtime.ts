@@ -159,7 +159,7 @@ export async function buildRuntime(config: Config, log: Logger, overrides: Runti
   const spec = { textDimension: textModel?.dimension ?? null, keyword: config.search.keyword, analyzer: config.search.analyzer };
   const name = collectionName(config, model.id, model.dimension!, textModel ? { id: textModel.id, dimension: textModel.dimension! } : null, spec.keyword);
   const stores: Stores = {
-    vectors: overrides.vectors ?? MilvusVectorStore.connect(config.milvus, name, (message) => log.warn(message, { component: 'milvus' }), spec),
+    vectors: overrides.vectors ?? MilvusVectorStore.connect(config.milvus, name, (message) => log.warn(message, { component: 'milvus' }), spec, state.writeTimestamps),
     graph: overrides.graph ?? Neo4jGraphStore.connect(config.neo4j, overrides.graphLabels ?? config.neo4j.labels),
     media: overrides.media ?? createMediaStore(config.media),
     web: overrides.web ?? createWebSearch(config.web),

@@ -165,6 +165,8 @@ export type CollectionStats = {
   items: Scalars['Int']['output'];
   metric: Scalars['String']['output'];
   model: Scalars['String']['output'];
+  /** How searches and reads wait for writes (MILVUS_CONSISTENCY: session, strong, bounded or eventually) and what that guarantees here. */
+  readConsistency?: Maybe<Scalars['String']['output']>;
   /** Dimension of the text embedder's vectors (a TEXT_DENSE input.vector); null without a text model. */
   textDimension?: Maybe<Scalars['Int']['output']>;
   /** Signals this service asks for that its Milvus cannot hold: HYBRID fuses the others, and the signal's own mode answers NOT_SUPPORTED. */
@@ -1456,6 +1458,7 @@ export type CollectionStatsResolvers<ContextType = Context, ParentType extends R
   items?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  readConsistency?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   textDimension?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   unavailableSignals?: Resolver<Array<ResolversTypes['UnavailableSignal']>, ParentType, ContextType>;
 }>;

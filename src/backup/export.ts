@@ -4,7 +4,7 @@ import path from 'node:path';
 import { BrowseService } from '../browse/service.js';
 import type { GraphStore } from '../stores/graph-store.js';
 import type { MediaStore } from '../stores/media-store.js';
-import type { VectorStore } from '../stores/vector-store.js';
+import { strongReads, type VectorStore } from '../stores/vector-store.js';
 import { EXPORT_FORMAT, FILES, SCHEMA_VERSION, encodeVector, sha256, type ItemLine, type Manifest, type MediaFileRef } from './format.js';
 
 /** Entities and relationships read per page. */
@@ -28,7 +28,9 @@ export class Exporter {
   ) {}
 
   async run(dir: string, opts: { batch: number; onProgress?: (done: number, total: number) => void; signal?: AbortSignal }): Promise<Manifest> {
-    const { vectors, graph, media } = this.deps;
+    const { graph, media } = this.deps;
+    // Everything acknowledged before the export started, by any client: Strong reads.
+    const vectors = strongReads(this.deps.vectors);
     const createdAt = new Date().toISOString();
     await mkdir(path.join(dir, FILES.media), { recursive: true });
     const [entityTotal, relationshipTotal, itemTotal] = await Promise.all([graph.countEntities(), graph.countRelationships(), vectors.count()]);

@@ -63,7 +63,8 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
       if (args.to && target.collection !== args.to) throw new UsageError(`--to ${args.to} differs from the runtime's collection ${target.collection}`);
       if (target.collection === args.from) throw new UsageError('--from and --to name the same collection');
       // Read-only use of the old collection: its schema is not checked (it is the one being left).
-      const source = MilvusVectorStore.connect(config.milvus, args.from);
+      // Strong reads: the source may have been written by another process a moment ago.
+      const source = MilvusVectorStore.connect({ ...config.milvus, consistency: 'strong' }, args.from);
       try {
         const total = await source.count();
         if (total === 0) throw new UsageError(`collection "${args.from}" does not exist or is empty`);

@@ -32,7 +32,8 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,254}$/.test(from)) throw new UsageError(`"${from}" is not a collection name`);
     const config = configOf(deps);
     return withRuntime(config, deps, io, async (runtime) => {
-      const source = MilvusVectorStore.connect(config.milvus, from);
+      // Strong reads: the source may have been written by another process a moment ago.
+      const source = MilvusVectorStore.connect({ ...config.milvus, consistency: 'strong' }, from);
       try {
         const target = runtime.stores.vectors;
         if ((await source.count()) === 0 && !(await source.stats()).exists) throw new UsageError(`collection "${from}" does not exist`);

@@ -3,7 +3,7 @@ import type { StoredItem } from '../domain.js';
 import type { Logger } from '../logger.js';
 import type { GraphStore, ItemLink, ItemNode, WriteIntent } from '../stores/graph-store.js';
 import { isMediaId, type MediaStore } from '../stores/media-store.js';
-import type { VectorStore } from '../stores/vector-store.js';
+import { strongReads, type VectorStore } from '../stores/vector-store.js';
 
 /** Most rows one vector-store query returns (Milvus caps offset+limit at 16384). */
 const MAX_QUERY_WINDOW = 16_384;
@@ -60,7 +60,9 @@ export function nodeOf(item: StoredItem): ItemNode {
  * exist are dropped. Idempotent.
  */
 export async function alignItems(deps: RecoveryDeps, scope: { ids: string[]; documentIds: string[]; links: ItemLink[] }): Promise<RepairResult> {
-  const { vectors, graph } = deps;
+  // What Milvus holds decides: read it Strong (a write of another instance may be milliseconds old).
+  const vectors = strongReads(deps.vectors);
+  const { graph } = deps;
   const ids = new Set(scope.ids);
   // Chunks of these documents that the intent does not name (stale ones a re-ingest removes).
   for (const id of await graph.itemIdsOfDocuments(scope.documentIds)) ids.add(id);
@@ -285,8 +287,10 @@ async function allGraphIds(graph: GraphStore): Promise<Set<string>> {
  * created from the stored item, nodes without a vector are removed). Intents still pending are
  * reported (an in-flight write elsewhere looks like disagreement for a moment).
  */
-export async function checkStores(deps: RecoveryDeps, opts: { repair: boolean }): Promise<CheckReport> {
+export async function checkStores(given: RecoveryDeps, opts: { repair: boolean }): Promise<CheckReport> {
   const t0 = performance.now();
+  // Every item any client wrote, however recently: Strong reads whatever MILVUS_CONSISTENCY is.
+  const deps = { ...given, vectors: strongReads(given.vectors) };
   const [v, g, pending, m] = await Promise.all([
     allVectorIds(deps.vectors),
     allGraphIds(deps.graph),

@@ -1,12 +1,26 @@
 // The Milvus adapter: over 350 lines because it is one thing, the only code that speaks to the
 // Milvus SDK (collection schema and index, writes, reads, the status check that turns every failed
 // response into UNAVAILABLE). The filter language is in ./milvus-filter.ts.
-import { ConsistencyLevelEnum, DataType, FunctionType, MilvusClient, type ClientConfig, type FieldType } from '@zilliz/milvus2-sdk-node';
-import type { Config } from '../config.js';
+import {
+  ConsistencyLevelEnum,
+  DataType,
+  FunctionType,
+  MilvusClient,
+  buildSearchRequest,
+  formatSearchResult,
+  promisify,
+  type ClientConfig,
+  type DescribeCollectionResponse,
+  type FieldType,
+  type SearchRes,
+  type SearchSimpleReq,
+} from '@zilliz/milvus2-sdk-node';
+import type { Config, ReadConsistency } from '../config.js';
 import type { ItemFilter, ItemRecord, JsonObject, Modality, ServiceHealth, StoredItem } from '../domain.js';
 import { AppError, BadInputError, ErrorCode, NotSupportedError, StoreRejectedError, UnavailableError, errorMessage } from '../errors.js';
 import { METADATA_KEYS_MAX, buildMilvusFilter, metadataKeys, type FilterDialect } from './milvus-filter.js';
-import { FIELD_LIMITS, MAX_QUERY_WINDOW, type CollectionSchemaSpec, type SignalQuery, type UnavailableSignals, type VectorHit, type VectorStore, type VectorStoreStats } from './vector-store.js';
+import { ProcessWriteTimestamps, type WriteTimestamps } from './shared-state.js';
+import { FIELD_LIMITS, MAX_QUERY_WINDOW, type CollectionSchemaSpec, type ReadOptions, type SignalQuery, type UnavailableSignals, type VectorHit, type VectorStore, type VectorStoreStats } from './vector-store.js';
 
 type MilvusConfig = Config['milvus'];
 
@@ -22,7 +36,7 @@ const MAX_ROWS_PER_WRITE = 500;
  * brute force (or an interim index) until they are sealed and indexed; Milvus seals on size or
  * after minutes of idleness. We ask for a (non-blocking) flush once FLUSH_ROWS rows are pending, or
  * FLUSH_IDLE_MS after the last write, so bulk loads get indexed promptly. Freshly written rows are
- * searchable at once either way: every read is Strong-consistent.
+ * searchable at once either way: reads wait for the writes this service acknowledged (readParams).
  */
 export const FLUSH_POLICY = { rows: 20_000, idleMs: 5_000 } as const;
 
@@ -84,6 +98,39 @@ function heldOn(spec: CollectionSchemaSpec, caps: EngineCapabilities): Collectio
   return { ...spec, textDimension: missing.TEXT_DENSE ? null : spec.textDimension, keyword: spec.keyword && !missing.KEYWORD };
 }
 
+/** What one read sends: the level, and for Session the write timestamp it must see. */
+export interface ReadParams {
+  consistency_level: ConsistencyLevelEnum;
+  guarantee_timestamp?: string;
+}
+
+/**
+ * Read consistency (MILVUS_CONSISTENCY). Milvus answers a read once the query node has consumed the
+ * message stream up to the read's guarantee timestamp; it advances with the time tick (200 ms by
+ * default), so a Strong read (guarantee = now) waits for the next tick: ~190 ms per read measured on
+ * Milvus 2.3.5. Session (the default, as pymilvus does it): after each acknowledged write the store
+ * keeps the write's timestamp (MutationResult.timestamp) per collection, in this process or in
+ * Redis for every instance (WriteTimestamps), and a read sends that timestamp as its guarantee: a
+ * read right after a write waits for the tick that covers it, any other read does not wait. No
+ * write known: Bounded (the server's graceful time, 5 s by default), so a read never sees older
+ * data than that. A write the engine acknowledges without a timestamp (milvus-lite 2.5 reports 0
+ * for every write, Milvus 2.3 for deletes) makes reads Strong until a later write reports one
+ * (timestamps come from one clock, so it covers the earlier write); milvus-lite answers Strong at
+ * once. Strong reads explicitly: check, export, recovery (strongReads) and `read.consistency`.
+ */
+export function describeConsistency(level: ReadConsistency, shared: 'process' | 'redis'): string {
+  switch (level) {
+    case 'session':
+      return `session: reads see every write ${shared === 'redis' ? 'any instance sharing REDIS_URL' : 'this process'} acknowledged (its timestamp as the guarantee); no write known: bounded`;
+    case 'strong':
+      return 'strong: every read waits for the next time tick (sees every acknowledged write)';
+    case 'bounded':
+      return "bounded: reads may miss writes younger than the server's graceful time (5 s by default)";
+    case 'eventually':
+      return 'eventually: reads do not wait for writes (may miss recent ones)';
+  }
+}
+
 /**
  * The only module that touches the Milvus SDK. Works against Milvus Lite (local default),
  * Milvus standalone/distributed and Zilliz Cloud (address + token).
@@ -104,6 +151,12 @@ export class MilvusVectorStore implements VectorStore {
   private heldSpec: CollectionSchemaSpec | undefined;
   /** The BM25 analyser this instance created the collection with (null for one it found). */
   analyzerInUse: 'english' | 'standard' | null = null;
+  /** Newest write timestamp this store saw acknowledged (session reads use the max of this and the shared one). */
+  private lastWriteTs: bigint | undefined;
+  /** Writes acknowledged so far; `untimedAt`: the count at the last one acknowledged without a timestamp (0: none since). */
+  private acks = 0;
+  private untimedAt = 0;
+  private sharedDown = false;
 
   /**
    * `spec`: the signals this collection holds besides the CLIP vector: a text-embedding vector
@@ -118,12 +171,90 @@ export class MilvusVectorStore implements VectorStore {
     private readonly onNotice: (message: string) => void = () => undefined,
     private readonly flushPolicy: { rows: number; idleMs: number } = FLUSH_POLICY,
     readonly spec: CollectionSchemaSpec = { textDimension: null, keyword: false },
+    /** Where write timestamps are kept: this process (default) or Redis, shared by every instance. */
+    private readonly writeTimestamps: WriteTimestamps = new ProcessWriteTimestamps(),
   ) {}
 
-  static connect(cfg: MilvusConfig, collection: string, onNotice?: (message: string) => void, spec?: CollectionSchemaSpec): MilvusVectorStore {
+  static connect(
+    cfg: MilvusConfig,
+    collection: string,
+    onNotice?: (message: string) => void,
+    spec?: CollectionSchemaSpec,
+    writeTimestamps?: WriteTimestamps,
+  ): MilvusVectorStore {
     const client = new MilvusClient(clientConfig(cfg));
     quietConnect(client);
-    return new MilvusVectorStore(client, cfg, collection, onNotice, FLUSH_POLICY, spec);
+    return new MilvusVectorStore(client, cfg, collection, onNotice, FLUSH_POLICY, spec, writeTimestamps);
+  }
+
+  /** The read consistency in force, as `stats` and health report it. */
+  get readConsistency(): string {
+    return describeConsistency(this.cfg.consistency, this.writeTimestamps.scope);
+  }
+
+  /** The key of this collection's write timestamp (a collection name is unique within its database). */
+  private get tsKey(): string {
+    return `${this.cfg.database ?? 'default'}/${this.collection}`;
+  }
+
+  /**
+   * Records an acknowledged write's timestamp (see describeConsistency). `startedAt`: the
+   * acknowledgement count when the write was sent; only a write sent after an untimed one was
+   * acknowledged has a timestamp that covers it.
+   */
+  private async wroteAt(timestamp: unknown, startedAt: number): Promise<void> {
+    const ack = ++this.acks;
+    const ts = typeof timestamp === 'string' || typeof timestamp === 'number' ? BigInt(timestamp) : 0n;
+    if (ts <= 0n) {
+      this.untimedAt = ack;
+      return;
+    }
+    if (startedAt >= this.untimedAt) this.untimedAt = 0;
+    if (this.lastWriteTs === undefined || ts > this.lastWriteTs) this.lastWriteTs = ts;
+    // Shared before the write is acknowledged to our caller: a read on another instance after that
+    // finds it. A failure fails the write (UNAVAILABLE redis); the journal's recovery settles it.
+    if (this.cfg.consistency === 'session') await this.writeTimestamps.raise(this.tsKey, ts);
+  }
+
+  /** What a read sends (see describeConsistency). */
+  async readParams(read?: ReadOptions): Promise<ReadParams> {
+    const level = read?.consistency ?? this.cfg.consistency;
+    if (level === 'strong') return { consistency_level: ConsistencyLevelEnum.Strong };
+    if (level === 'bounded') return { consistency_level: ConsistencyLevelEnum.Bounded };
+    if (level === 'eventually') return { consistency_level: ConsistencyLevelEnum.Eventually };
+    if (this.untimedAt) return { consistency_level: ConsistencyLevelEnum.Strong };
+    let ts = this.lastWriteTs;
+    try {
+      const shared = await this.writeTimestamps.get(this.tsKey);
+      if (shared !== undefined && (ts === undefined || shared > ts)) ts = shared;
+      this.sharedDown = false;
+    } catch (err) {
+      // Another instance's write may be unknown here: Strong sees it (slower, never stale).
+      if (!this.sharedDown) this.onNotice(`write timestamps unreachable (${errorMessage(err)}): Milvus reads are Strong until they are back`);
+      this.sharedDown = true;
+      return { consistency_level: ConsistencyLevelEnum.Strong };
+    }
+    if (ts === undefined) return { consistency_level: ConsistencyLevelEnum.Bounded };
+    return { consistency_level: ConsistencyLevelEnum.Session, guarantee_timestamp: ts.toString() };
+  }
+
+  /**
+   * A search with a guarantee timestamp. SDK 3.0.x's search() sends the consistency level but
+   * drops guarantee_timestamp (only query() passes it through), so the request is built with the
+   * SDK's own buildSearchRequest, completed, and sent like search() does; and a Strong level (0) is
+   * not replaced by the collection's default, as search() does with a falsy level.
+   */
+  private async searchAt(params: SearchSimpleReq, read: ReadParams): Promise<Record<string, unknown>[]> {
+    const client = this.client as unknown as { channelPool: Parameters<typeof promisify>[0]; milvusProto: Parameters<typeof buildSearchRequest>[2] };
+    const info: DescribeCollectionResponse = check(
+      await this.client.describeCollection({ collection_name: params.collection_name, cache: true } as Parameters<MilvusClient['describeCollection']>[0]),
+    );
+    const { request } = buildSearchRequest(params, info, client.milvusProto);
+    const sent = { ...request, consistency_level: read.consistency_level, ...(read.guarantee_timestamp ? { guarantee_timestamp: read.guarantee_timestamp } : {}) };
+    const res = check((await promisify(client.channelPool, 'Search', sent, this.cfg.timeoutMs)) as SearchRes);
+    if (!res.results?.scores?.length) return [];
+    const rows = formatSearchResult(res, { round_decimal: -1 });
+    return (rows[0] ?? []) as Record<string, unknown>[];
   }
 
   /** The engine's capabilities, read once (again after a failure). */
@@ -380,11 +511,13 @@ export class MilvusVectorStore implements VectorStore {
     await this.call('upsert', async () => {
       for (let start = 0; start < data.length; start += MAX_ROWS_PER_WRITE) {
         const slice = data.slice(start, start + MAX_ROWS_PER_WRITE);
+        const sentAt = this.acks;
         const res = check(await this.client.upsert({ collection_name: this.collection, data: slice }));
         const written = Number(res.upsert_cnt ?? res.succ_index?.length ?? slice.length);
         if (written !== slice.length || (res.err_index?.length ?? 0) > 0) {
           throw new Error(`upsert wrote ${written} of ${slice.length} rows`);
         }
+        await this.wroteAt(res.timestamp, sentAt);
       }
     });
     this.wrote(data.length);
@@ -433,28 +566,29 @@ export class MilvusVectorStore implements VectorStore {
     this.flushTimer = undefined;
   }
 
-  async get(ids: string[]): Promise<StoredItem[]> {
+  async get(ids: string[], read?: ReadOptions): Promise<StoredItem[]> {
     if (ids.length === 0) return [];
-    return this.list({ ids }, ids.length);
+    return this.list({ ids }, ids.length, read);
   }
 
-  async list(filter: ItemFilter, limit: number): Promise<StoredItem[]> {
-    const rows = await this.query(buildMilvusFilter(filter, this.dialect) || 'id != ""', limit, SCALAR_FIELDS);
+  async list(filter: ItemFilter, limit: number, read?: ReadOptions): Promise<StoredItem[]> {
+    const rows = await this.query(buildMilvusFilter(filter, this.dialect) || 'id != ""', limit, SCALAR_FIELDS, read);
     return rows.map(toItem).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  async listIds(filter: ItemFilter, limit: number): Promise<string[]> {
-    return (await this.query(buildMilvusFilter(filter, this.dialect) || 'id != ""', limit, ['id'])).map((r) => String(r.id));
+  async listIds(filter: ItemFilter, limit: number, read?: ReadOptions): Promise<string[]> {
+    return (await this.query(buildMilvusFilter(filter, this.dialect) || 'id != ""', limit, ['id'], read)).map((r) => String(r.id));
   }
 
-  async idsWithPrefix(prefix: string, limit: number): Promise<string[]> {
+  async idsWithPrefix(prefix: string, limit: number, read?: ReadOptions): Promise<string[]> {
     if (!/^[A-Za-z0-9_]*$/.test(prefix)) throw new Error(`invalid id prefix ${prefix}`);
-    return (await this.query(`id like "${prefix}%"`, limit, ['id'])).map((r) => String(r.id));
+    return (await this.query(`id like "${prefix}%"`, limit, ['id'], read)).map((r) => String(r.id));
   }
 
   /** The rows matching a filter expression (at most the query window), with these fields; none before the collection exists. */
-  private async query(expr: string, limit: number, fields: string[]) {
+  private async query(expr: string, limit: number, fields: string[], read?: ReadOptions) {
     if (!(await this.exists())) return [];
+    const params = await this.readParams(read);
     const rows = await this.read('query', async () =>
       check(
         await this.client.query({
@@ -462,23 +596,23 @@ export class MilvusVectorStore implements VectorStore {
           filter: expr,
           output_fields: fields,
           limit: Math.min(limit, MAX_QUERY_WINDOW),
-          consistency_level: ConsistencyLevelEnum.Strong,
+          ...params,
         }),
       ),
     );
     return rows.data;
   }
 
-  async vectors(ids: string[]): Promise<Map<string, number[]>> {
+  async vectors(ids: string[], read?: ReadOptions): Promise<Map<string, number[]>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.query(buildMilvusFilter({ ids }, this.dialect), ids.length, ['id', 'vector']);
+    const rows = await this.query(buildMilvusFilter({ ids }, this.dialect), ids.length, ['id', 'vector'], read);
     return new Map(rows.map((r) => [String(r.id), Array.from(r.vector as number[])]));
   }
 
-  async textVectors(ids: string[]): Promise<Map<string, number[]>> {
+  async textVectors(ids: string[], read?: ReadOptions): Promise<Map<string, number[]>> {
     // exists() first: what the collection holds is known once the engine answered (capabilities)
     if (ids.length === 0 || !this.spec.textDimension || !(await this.exists()) || !this.held.textDimension) return new Map();
-    const rows = await this.query(buildMilvusFilter({ ids }, this.dialect), ids.length, ['id', FIELDS.text]);
+    const rows = await this.query(buildMilvusFilter({ ids }, this.dialect), ids.length, ['id', FIELDS.text], read);
     return new Map(rows.map((r) => [String(r.id), Array.from(r[FIELDS.text] as number[])]));
   }
 
@@ -502,21 +636,16 @@ export class MilvusVectorStore implements VectorStore {
         : query.signal === 'TEXT_DENSE'
           ? { anns_field: FIELDS.text, data: Array.from(query.vector), metric_type: 'IP', params }
           : { anns_field: FIELDS.clip, data: Array.from(query.vector), params };
-    const res = await this.read('search', async () =>
-      check(
-        await this.client.search({
-          collection_name: this.collection,
-          ...target,
-          limit: opts.topK,
-          ...(filter ? { filter } : {}),
-          output_fields: SCALAR_FIELDS,
-          consistency_level: ConsistencyLevelEnum.Strong,
-        }),
+    const read = await this.readParams();
+    const rows = await this.read('search', () =>
+      this.searchAt(
+        { collection_name: this.collection, ...target, limit: opts.topK, ...(filter ? { filter } : {}), output_fields: SCALAR_FIELDS } as SearchSimpleReq,
+        read,
       ),
     );
     // BM25 is positive by definition; Milvus Lite 3.x reports it negated (as a distance).
     const score = query.signal === 'KEYWORD' ? (r: Record<string, unknown>) => Math.abs(Number(r.score)) : (r: Record<string, unknown>) => Number(r.score);
-    return (res.results as Record<string, unknown>[]).map((r) => ({ item: toItem(r), score: score(r) }));
+    return rows.map((r) => ({ item: toItem(r), score: score(r) }));
   }
 
   async delete(filter: ItemFilter): Promise<number> {
@@ -524,26 +653,30 @@ export class MilvusVectorStore implements VectorStore {
     const expr = buildMilvusFilter(filter, this.dialect);
     if (!expr) throw new Error('refusing to delete without a filter');
     return this.call('delete', async () => {
-      const n = await this.countExpr(expr);
+      // Strong: what is deleted includes an item another instance wrote a moment ago.
+      const n = await this.countExpr(expr, { consistency_level: ConsistencyLevelEnum.Strong });
       if (n === 0) return 0;
-      check(await this.client.delete({ collection_name: this.collection, filter: expr }));
+      const sentAt = this.acks;
+      const res = check(await this.client.delete({ collection_name: this.collection, filter: expr }));
+      await this.wroteAt(res.timestamp, sentAt);
       this.wrote(n);
       return n;
     });
   }
 
-  async count(filter?: ItemFilter): Promise<number> {
+  async count(filter?: ItemFilter, read?: ReadOptions): Promise<number> {
     if (!(await this.exists())) return 0;
-    return this.read('count', () => this.countExpr(buildMilvusFilter(filter, this.dialect)));
+    const params = await this.readParams(read);
+    return this.read('count', () => this.countExpr(buildMilvusFilter(filter, this.dialect), params));
   }
 
-  private async countExpr(expr: string): Promise<number> {
+  private async countExpr(expr: string, read: ReadParams): Promise<number> {
     const res = check(
       await this.client.query({
         collection_name: this.collection,
         filter: expr || '',
         output_fields: ['count(*)'],
-        consistency_level: ConsistencyLevelEnum.Strong,
+        ...read,
       }),
     );
     return Number(res.data[0]?.['count(*)'] ?? 0);
@@ -572,6 +705,7 @@ export class MilvusVectorStore implements VectorStore {
       ...(index ? { index: { params: index.params, search: index.search, ...(index.note ? { note: index.note } : {}) } } : {}),
       engineVersion: caps.version,
       unavailableSignals,
+      readConsistency: this.readConsistency,
     };
   }
 
@@ -594,6 +728,7 @@ export class MilvusVectorStore implements VectorStore {
     const index = this.ready ? await this.indexInUse() : undefined;
     parts.push(index ? `vector index ${index.type} (${index.metric})` : `vector index ${this.cfg.indexType} when the collection is created`);
     for (const [signal, why] of Object.entries(unavailableOn(this.spec, caps))) parts.push(`${signal} unavailable: ${why}`);
+    parts.push(`reads ${this.cfg.consistency}${this.cfg.consistency === 'session' ? ` (write timestamps shared by ${this.writeTimestamps.scope === 'redis' ? 'Redis' : 'this process only'})` : ''}`);
     return parts.join('; ');
   }
 

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { ConversationStore, Turn } from './conversations.js';
 import type { ServiceHealth } from '../domain.js';
 import { UnavailableError } from '../errors.js';
-import type { SharedCache, SharedState, SharedStateOptions } from './shared-state.js';
+import type { SharedCache, SharedState, SharedStateOptions, WriteTimestamps } from './shared-state.js';
 
 /**
  * Token bucket on the Redis server's clock (every instance sees the same time): refill since the
@@ -40,6 +40,18 @@ return 1
 `;
 
 /**
+ * Raises a decimal integer (a Milvus hybrid timestamp, up to 2^64: beyond Lua's exact numbers, so
+ * compared as digit strings) to ARGV[1] unless it is already at least that.
+ */
+const RAISE_TS = `
+local cur = redis.call('GET', KEYS[1])
+local v = ARGV[1]
+if cur and (#cur > #v or (#cur == #v and cur >= v)) then return 0 end
+redis.call('SET', KEYS[1], v)
+return 1
+`;
+
+/**
  * Shared state in Redis (REDIS_URL), for several service instances: conversations (one JSON value
  * per conversation, TTL renewed on use), rate-limit buckets (a Lua token bucket on the server's
  * clock), and namespaced caches (persisted queries, router decisions) with TTLs. Keys start with
@@ -49,6 +61,7 @@ return 1
 export class RedisSharedState implements SharedState {
   readonly kind = 'redis';
   readonly conversations: ConversationStore;
+  readonly writeTimestamps: WriteTimestamps;
 
   private constructor(
     private readonly redis: Redis,
@@ -57,6 +70,17 @@ export class RedisSharedState implements SharedState {
     opts: SharedStateOptions,
   ) {
     this.conversations = new RedisConversations(this, opts.conversations);
+    const key = (collection: string) => this.key('milvus-write-ts', collection);
+    this.writeTimestamps = {
+      scope: 'redis',
+      get: async (collection) => {
+        const v = await this.run('write timestamp get', (r) => r.get(key(collection)));
+        return v && /^\d+$/.test(v) ? BigInt(v) : undefined;
+      },
+      raise: async (collection, ts) => {
+        await this.run('write timestamp raise', (r) => r.eval(RAISE_TS, 1, key(collection), ts.toString()));
+      },
+    };
   }
 
   static connect(url: string, opts: SharedStateOptions & { keyPrefix?: string }): RedisSharedState {

@@ -19,6 +19,8 @@ export interface SharedState {
   takeToken(key: string, perMinute: number): Promise<{ ok: boolean; retryAfterMs: number }>;
   /** A string cache under its own namespace (entries expire; the memory one is also size-bounded). */
   cache(namespace: string, opts: { maxEntries: number; ttlMs: number }): SharedCache;
+  /** The newest acknowledged write timestamp of each Milvus collection (read-your-writes across instances). */
+  writeTimestamps: WriteTimestamps;
   /** Reachability, for /readyz (the memory implementation is always up). */
   health(): Promise<ServiceHealth>;
   close(): Promise<void>;
@@ -30,6 +32,32 @@ export interface SharedCache {
   /** `ttl` in seconds (Apollo's option); default: the namespace's ttlMs. */
   set(key: string, value: string, opts?: { ttl?: number | null }): Promise<void>;
   delete(key: string): Promise<boolean | void>;
+}
+
+/**
+ * Milvus write timestamps (hybrid timestamps from the server's clock, compared as integers) by
+ * collection: `raise` keeps the larger of the stored and the given one, `get` reads it. The Milvus
+ * store raises it after each acknowledged write and, at MILVUS_CONSISTENCY=session, asks Milvus to
+ * be at least that fresh on every read (stores/milvus.ts).
+ */
+export interface WriteTimestamps {
+  /** Which instances see each other's timestamps: "process" (this one) or "redis" (every instance on it). */
+  readonly scope: 'process' | 'redis';
+  get(collection: string): Promise<bigint | undefined>;
+  raise(collection: string, ts: bigint): Promise<void>;
+}
+
+/** Timestamps in this process only. */
+export class ProcessWriteTimestamps implements WriteTimestamps {
+  readonly scope = 'process';
+  private readonly map = new Map<string, bigint>();
+  async get(collection: string): Promise<bigint | undefined> {
+    return this.map.get(collection);
+  }
+  async raise(collection: string, ts: bigint): Promise<void> {
+    const cur = this.map.get(collection);
+    if (cur === undefined || ts > cur) this.map.set(collection, ts);
+  }
 }
 
 export interface SharedStateOptions {
@@ -44,6 +72,7 @@ const MAX_BUCKETS = 100_000;
 export class MemorySharedState implements SharedState {
   readonly kind = 'memory';
   readonly conversations: ConversationStore;
+  readonly writeTimestamps: WriteTimestamps = new ProcessWriteTimestamps();
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly now: () => number;
   private lastSweep: number;

@@ -50,6 +50,15 @@ export type SignalQuery =
  */
 export type UnavailableSignals = Partial<Record<'TEXT_DENSE' | 'KEYWORD', string>>;
 
+/**
+ * How fresh one read must be. Searches and reads use the configured level (MILVUS_CONSISTENCY,
+ * default session: every write this service acknowledged is seen); `strong` sees every write any
+ * client acknowledged before the read, and is what check, export and recovery use (strongReads).
+ */
+export interface ReadOptions {
+  consistency?: 'strong';
+}
+
 export interface VectorHit {
   item: StoredItem;
   score: number;
@@ -65,6 +74,8 @@ export interface VectorStoreStats {
   metric: string;
   /** Build and search parameters of that index, and why it differs from the configured type. */
   index?: { params: Record<string, number>; search: Record<string, number>; note?: string };
+  /** How reads wait for writes (MILVUS_CONSISTENCY and what it means on this engine). */
+  readConsistency?: string;
   /** The engine's version as it reports it ('' if it reports none), once reached. */
   engineVersion?: string;
   /** Signals asked for that this engine cannot hold, with the reason. */
@@ -82,17 +93,17 @@ export interface VectorStore {
   /** Create the collection and its index if missing; check the dimension if present. */
   ensureCollection(dimension: number): Promise<void>;
   upsert(records: ItemRecord[]): Promise<void>;
-  get(ids: string[]): Promise<StoredItem[]>;
+  get(ids: string[], read?: ReadOptions): Promise<StoredItem[]>;
   /** Items matching a filter (no vector search), ordered by id; at most `limit` (capped at MAX_QUERY_WINDOW). */
-  list(filter: ItemFilter, limit: number): Promise<StoredItem[]>;
+  list(filter: ItemFilter, limit: number, read?: ReadOptions): Promise<StoredItem[]>;
   /** Ids of items matching a filter, in no particular order; at most `limit` (<= 16384). */
-  listIds(filter: ItemFilter, limit: number): Promise<string[]>;
+  listIds(filter: ItemFilter, limit: number, read?: ReadOptions): Promise<string[]>;
   /** Ids starting with `prefix` (letters, digits, _), at most `limit` (to walk every item by id prefix). */
-  idsWithPrefix(prefix: string, limit: number): Promise<string[]>;
+  idsWithPrefix(prefix: string, limit: number, read?: ReadOptions): Promise<string[]>;
   /** Vectors of stored items, by id (for "more like this item"). */
-  vectors(ids: string[]): Promise<Map<string, number[]>>;
+  vectors(ids: string[], read?: ReadOptions): Promise<Map<string, number[]>>;
   /** Text-embedding vectors of stored items, by id (empty without a text embedder). */
-  textVectors(ids: string[]): Promise<Map<string, number[]>>;
+  textVectors(ids: string[], read?: ReadOptions): Promise<Map<string, number[]>>;
   /** Signals of `spec` the engine cannot hold (empty when it holds them all); asks the engine once. */
   unavailableSignals(): Promise<UnavailableSignals>;
   /** CLIP search (the same as searchSignal with signal CLIP). */
@@ -103,10 +114,41 @@ export interface VectorStore {
   delete(filter: ItemFilter): Promise<number>;
   /** Make everything written so far durable and indexed (sealed); returns when it is. */
   flush(): Promise<void>;
-  count(filter?: ItemFilter): Promise<number>;
+  count(filter?: ItemFilter, read?: ReadOptions): Promise<number>;
   stats(): Promise<VectorStoreStats>;
   health(): Promise<ServiceHealth>;
   /** Drop the whole collection (tests and admin only). */
   drop(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The same store with every non-search read Strong: for what must see every acknowledged write,
+ * whoever made it (npm run check and its repair, export, recovery of the write journal).
+ * Writes, searches and the rest go to `store` unchanged.
+ */
+export function strongReads(store: VectorStore): VectorStore {
+  const strong: ReadOptions = { consistency: 'strong' };
+  return {
+    collection: store.collection,
+    spec: store.spec,
+    ensureCollection: (dimension) => store.ensureCollection(dimension),
+    upsert: (records) => store.upsert(records),
+    get: (ids) => store.get(ids, strong),
+    list: (filter, limit) => store.list(filter, limit, strong),
+    listIds: (filter, limit) => store.listIds(filter, limit, strong),
+    idsWithPrefix: (prefix, limit) => store.idsWithPrefix(prefix, limit, strong),
+    vectors: (ids) => store.vectors(ids, strong),
+    textVectors: (ids) => store.textVectors(ids, strong),
+    unavailableSignals: () => store.unavailableSignals(),
+    search: (vector, opts) => store.search(vector, opts),
+    searchSignal: (query, opts) => store.searchSignal(query, opts),
+    delete: (filter) => store.delete(filter),
+    flush: () => store.flush(),
+    count: (filter) => store.count(filter, strong),
+    stats: () => store.stats(),
+    health: () => store.health(),
+    drop: () => store.drop(),
+    close: () => store.close(),
+  };
 }
