@@ -48,6 +48,23 @@ describe.each(impls)('SharedState (%s)', (_kind, make) => {
     expect(await a.conversations.append('conv_unknown', turn(5))).toBe(false);
   });
 
+  it('write timestamps: raise keeps the larger (as 64-bit integers), per collection, seen by every instance', async () => {
+    const [a, b] = make();
+    const c = uniqueName('coll');
+    expect(await b.writeTimestamps.get(c)).toBeUndefined();
+    // Milvus hybrid timestamps exceed 2^53: compared exactly (a float would call these equal).
+    const t1 = 470882707957874690n;
+    await a.writeTimestamps.raise(c, t1);
+    expect(await b.writeTimestamps.get(c)).toBe(t1);
+    await b.writeTimestamps.raise(c, t1 - 1n);
+    expect(await a.writeTimestamps.get(c)).toBe(t1);
+    await b.writeTimestamps.raise(c, t1 + 1n);
+    expect(await a.writeTimestamps.get(c)).toBe(t1 + 1n);
+    await a.writeTimestamps.raise(c, 99n);
+    expect(await b.writeTimestamps.get(c)).toBe(t1 + 1n);
+    expect(await a.writeTimestamps.get(uniqueName('other'))).toBeUndefined();
+  });
+
   it('rate limit: one bucket per key, shared by every instance', async () => {
     const [a, b] = make();
     const key = uniqueName('key');
