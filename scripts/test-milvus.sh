@@ -28,6 +28,14 @@ _stop_all() {
 }
 trap _stop_all EXIT
 
+# Redis for the read-consistency test across instances (write timestamps shared in Redis), as in
+# scripts/test.sh: on REDIS_PORT (6390 by default), unless TEST_REDIS_URL names one.
+if [[ -z "${TEST_REDIS_URL:-}" ]]; then
+  if ! bash scripts/redis.sh status >/dev/null 2>&1; then _started+=(redis); fi
+  bash scripts/redis.sh start
+  export TEST_REDIS_URL="redis://127.0.0.1:${REDIS_PORT:-6390}"
+fi
+
 export CLIP_MODEL_DIR="${CLIP_MODEL_DIR:-$REPO_DIR/models/tiny-clip}"
 export NODE_ENV=test LOG_LEVEL="${LOG_LEVEL:-warn}"
 server_pid="$(cat "$STATE_DIR/milvus-standalone/server.pid" 2>/dev/null || echo 0)"

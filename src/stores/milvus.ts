@@ -301,6 +301,7 @@ export class MilvusVectorStore implements VectorStore {
             await this.client.createCollection({
               collection_name: name,
               description: 'knowledge items: text chunks and images with CLIP embeddings',
+              // The default of clients that name no level (this store names one on every read).
               consistency_level: 'Strong',
               fields: [
                 { name: 'id', data_type: DataType.VarChar, is_primary_key: true, autoID: false, max_length: 64 },

@@ -2,9 +2,11 @@ import { ConsistencyLevelEnum } from '@zilliz/milvus2-sdk-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemRecord } from '../../src/domain.js';
 import { MilvusVectorStore } from '../../src/stores/milvus.js';
-import { ProcessWriteTimestamps } from '../../src/stores/shared-state.js';
+import { RedisSharedState } from '../../src/stores/redis.js';
+import type { WriteTimestamps } from '../../src/stores/shared-state.js';
 import { errorCodes, inProcess } from '../graphql.js';
 import { testConfig, testServices, uniqueName } from '../helpers.js';
+import { testRedisUrl } from '../setup/redis.js';
 
 /**
  * Read consistency on a real Milvus server (2.3.5 standalone), where a Strong read waits for the
@@ -71,7 +73,7 @@ describe('what the store sends on Milvus 2.3.5', () => {
   const DIM = 16;
   const opened: MilvusVectorStore[] = [];
   const name = uniqueName('cons');
-  const open = (env: Record<string, string>, timestamps?: ProcessWriteTimestamps) => {
+  const open = (env: Record<string, string>, timestamps?: WriteTimestamps) => {
     const s = MilvusVectorStore.connect(testConfig(env).milvus, name, undefined, undefined, timestamps);
     opened.push(s);
     return s;
@@ -82,9 +84,11 @@ describe('what the store sends on Milvus 2.3.5', () => {
     const n = Math.hypot(...v);
     return { id, modality: 'TEXT', text: id, title: '', source: 's', documentId: id, chunkIndex: 0, metadata: {}, createdAt: AT, updatedAt: AT, vector: Float32Array.from(v.map((x) => x / n)) };
   };
+  const redis: RedisSharedState[] = [];
   afterAll(async () => {
     await opened[0]?.drop().catch(() => undefined);
     for (const s of opened) await s.close().catch(() => undefined);
+    for (const r of redis) await r.close();
   });
 
   it('session: Bounded before any write, then the write timestamp the server returned; a delete (2.3 returns no timestamp) makes reads Strong until the next write', async () => {
@@ -110,10 +114,13 @@ describe('what the store sends on Milvus 2.3.5', () => {
     expect(BigInt(next.guarantee_timestamp!)).toBeGreaterThan(BigInt(afterWrite.guarantee_timestamp!));
   });
 
-  it('instances sharing write timestamps: a write on one is found by an immediate search on the other', async () => {
-    const shared = new ProcessWriteTimestamps();
-    const a = open({}, shared);
-    const b = open({}, shared);
+  it('two instances sharing write timestamps in Redis: a write on one is found by an immediate search on the other', async () => {
+    // Two RedisSharedState objects on one real Redis stand for two service instances (REDIS_URL).
+    const keyPrefix = `${uniqueName('kg')}:`;
+    const conversations = { maxTurns: 3, ttlMs: 60_000, maxCount: 10 };
+    redis.push(RedisSharedState.connect(testRedisUrl(), { conversations, keyPrefix }), RedisSharedState.connect(testRedisUrl(), { conversations, keyPrefix }));
+    const a = open({}, redis[0]!.writeTimestamps);
+    const b = open({}, redis[1]!.writeTimestamps);
     const alone = open({});
     await a.ensureCollection(DIM);
     for (let round = 0; round < 4; round++) {
