@@ -30,11 +30,13 @@ describe('the service at the default consistency (session) on Milvus 2.3.5', () 
     await ctx?.cleanup();
   });
 
-  it('reports the level in stats', async () => {
+  it('reports the level in stats and in the health detail', async () => {
     expect(ctx.config.milvus.consistency).toBe('session');
     const r = await gql.exec<{ stats: { readConsistency: string } }>('{ stats { readConsistency } }');
     expect(r.errors).toBeUndefined();
-    expect(r.data!.stats.readConsistency).toMatch(/^session: /);
+    expect(r.data!.stats.readConsistency).toMatch(/^session: reads see every write this process acknowledged/);
+    const h = await gql.exec<{ health: { services: { name: string; detail: string | null }[] } }>('{ health { services { name detail } } }');
+    expect(h.data!.health.services.find((x) => x.name === 'milvus')?.detail).toMatch(/; reads session \(write timestamps shared by this process only\)$/);
   });
 
   it('an item ingested through the service is found by the search sent right after the ingest returns, every time', async () => {
