@@ -12,7 +12,7 @@ import type { Context } from './context.js';
 import { BadRequestError, PayloadTooLargeError, formatAppError, makeFormatError, type AppError } from './errors.js';
 import { authorizationPlugin, createAuthenticator } from './http/auth.js';
 import { errorLogPlugin } from './http/error-log.js';
-import { graphqlHandler } from './http/graphql-http.js';
+import { answerGraphql, graphqlHttpHandler, type ContextFn } from './http/graphql-http.js';
 import { queryCostPlugin, validationRules } from './http/limits.js';
 import { mediaRouter } from './http/media.js';
 import { webAppRouter } from './http/web-app.js';
@@ -40,7 +40,14 @@ export interface App {
 export async function createApp(runtime: Runtime, opts: { metrics?: Metrics } = {}): Promise<App> {
   const { config, log, services } = runtime;
   const app = express();
-  const httpServer = http.createServer(app);
+  // /graphql is answered straight from node's HTTP server (graphqlHttpHandler); express serves the
+  // rest (and the /graphql requests whose body the fast route leaves to body-parser).
+  let graphql: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
+  const httpServer = http.createServer((req, res) => {
+    const url = req.url;
+    if (graphql && url !== undefined && url.startsWith('/graphql') && (url.length === 8 || url.charCodeAt(8) === 63 /* ? */)) graphql(req, res);
+    else app(req, res);
+  });
   const auth = createAuthenticator(config);
   const rateLimiter = rateLimiterFor(config, runtime.stores.state);
   const metrics = opts.metrics ?? new Metrics();
@@ -78,24 +85,28 @@ export async function createApp(runtime: Runtime, opts: { metrics?: Metrics } = 
   await apollo.start();
 
   app.disable('x-powered-by');
-  // /graphql first: express tries routes in order, and every GraphQL request would otherwise walk
-  // the web app's and /media's routers before reaching it.
-  app.use(
-    '/graphql',
-    express.json({ limit: config.bodyLimit }),
-    graphqlHandler(apollo, async ({ req, res }) => {
-      const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 128) || randomUUID();
-      res.setHeader('x-request-id', requestId);
-      const principal = auth.authenticate(req.headers);
-      await rateLimiter.take(principal);
-      const controller = new AbortController();
-      res.on('close', () => {
-        if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
-      });
-      const deadline = AbortSignal.timeout(config.requestLimits.timeoutMs);
-      return { requestId, services, principal, signal: AbortSignal.any([controller.signal, deadline]) };
-    }),
-  );
+  const context: ContextFn = async ({ req, res }) => {
+    const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 128) || randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const principal = auth.authenticate(req.headers);
+    await rateLimiter.take(principal);
+    const controller = new AbortController();
+    // One controller for both ends of a request: the client going away, or the deadline.
+    const deadline = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), config.requestLimits.timeoutMs);
+    deadline.unref();
+    res.once('close', () => {
+      clearTimeout(deadline);
+      if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
+    });
+    return { requestId, services, principal, signal: controller.signal };
+  };
+  // The express route to Apollo, for /graphql requests the fast route does not parse itself
+  // (compressed or non-JSON bodies, other charsets, paths below /graphql).
+  const viaExpress = express.json({ limit: config.bodyLimit });
+  app.use('/graphql', viaExpress, (req, res, next) => {
+    answerGraphql(apollo, context, req, res, (req as { body?: unknown }).body).catch(next);
+  });
+  graphql = graphqlHttpHandler(apollo, { bodyLimit: config.bodyLimit, context, fallback: app });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
