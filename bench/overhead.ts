@@ -180,6 +180,25 @@ for (const [name, paths] of Object.entries(cases)) {
       `overhead ${(p50(g.samples) - p50(s.samples)).toFixed(3)} pairs ${p50(pairs).toFixed(3)} ms; CPU/call ${(s.cpuUs / 1000 / rounds).toFixed(3)} / ${(g.cpuUs / 1000 / rounds).toFixed(3)} ms`,
   );
 }
+if (process.env.PIPELINE) {
+  // Apollo's pipeline alone (no HTTP): executeHTTPGraphQLRequest with a ready context, µs per call.
+  const { HeaderMap } = await import('@apollo/server');
+  const ctx = { requestId: 'x', services: runtime.services, principal: { keyId: null, roles: new Set(['read', 'write', 'admin'] as const), devMode: true }, signal: new AbortController().signal };
+  const bodies: Record<string, () => unknown> = {
+    typename: () => ({ query: '{ __typename }' }),
+    search: () => ({ query: SEARCH, variables: { v: queryVectors[0] } }),
+    neighbourhood: () => ({ query: NEIGHBOURHOOD, variables: { id: 'c' } }),
+  };
+  for (const [name, body] of Object.entries(bodies)) {
+    const one = () => app.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method: 'POST', headers: new HeaderMap([['content-type', 'application/json']]), search: '', body: body() }, context: async () => ({ ...ctx, signal: new AbortController().signal }) as never });
+    for (let i = 0; i < 200; i++) await one();
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < 1000; i++) await one();
+      console.log(`pipeline ${name}: ${((performance.now() - t0)).toFixed(1)} us/call`);
+    }
+  }
+}
 gql.close();
 await app.stop();
 await runtime.close();

@@ -12,6 +12,7 @@ import type { Context } from './context.js';
 import { BadRequestError, PayloadTooLargeError, formatAppError, makeFormatError, type AppError } from './errors.js';
 import { authorizationPlugin, createAuthenticator } from './http/auth.js';
 import { errorLogPlugin } from './http/error-log.js';
+import { compiledExecutorGateway } from './http/executor.js';
 import { answerGraphql, graphqlHttpHandler, type ContextFn } from './http/graphql-http.js';
 import { queryCostPlugin, validationRules } from './http/limits.js';
 import { mediaRouter } from './http/media.js';
@@ -55,7 +56,8 @@ export async function createApp(runtime: Runtime, opts: { metrics?: Metrics } = 
   const schema = buildSchema();
   const subscriptions = attachSubscriptions(httpServer, schema, runtime);
   const apollo = new ApolloServer<Context>({
-    schema,
+    // The schema, with a compiled executor for queries (src/http/executor.ts).
+    gateway: compiledExecutorGateway(schema),
     introspection: config.introspection,
     validationRules: validationRules(config),
     // A huge query is refused while parsing, before any limit rule has to walk it.

@@ -1,4 +1,6 @@
+import http from 'node:http';
 import net from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +22,7 @@ const trap = net.createServer((s) => {
   s.destroy();
 });
 
-const post = (body: string, headers: Record<string, string> = {}) =>
+const post = (body: string | Uint8Array, headers: Record<string, string> = {}) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 const gql = async (query: string, variables?: Record<string, unknown>) => {
   const res = await post(JSON.stringify({ query, variables }));
@@ -120,5 +122,52 @@ describe('HTTP surface', () => {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ health { status } }"}' });
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/CSRF|content-type/i);
+  });
+
+  // /graphql is served straight from node's HTTP server for plain JSON bodies and by the express
+  // route (body-parser) for anything else: both must give the same answers.
+  it('answers a gzip-compressed JSON body like a plain one (the express route)', async () => {
+    const body = JSON.stringify({ query: '{ __typename }' });
+    const res = await post(gzipSync(body), { 'content-encoding': 'gzip' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('refuses a JSON body that is not an object or array, and a non-utf-8 charset, with codes', async () => {
+    for (const text of ['"{ __typename }"', '42', '']) {
+      const res = await post(text);
+      const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      expect([res.status, body.errors[0]!.extensions.code], JSON.stringify(text)).toEqual([400, 'BAD_REQUEST']);
+    }
+    const latin = await post(JSON.stringify({ query: '{ __typename }' }), { 'content-type': 'application/json; charset=latin1' });
+    expect(latin.status).toBe(415);
+    expect(((await latin.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('BAD_REQUEST');
+    const utf8 = await post(JSON.stringify({ query: '{ __typename }' }), { 'content-type': 'application/json; charset=UTF-8' });
+    expect(await utf8.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('refuses a chunked body (no content-length) once it passes the limit: 413 PAYLOAD_TOO_LARGE', async () => {
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, text }));
+      });
+      req.on('error', reject);
+      const chunk = 'A'.repeat(256 * 1024);
+      req.write(`{"query": "{ __typename }", "variables": {"b": "`);
+      for (let i = 0; i < 12; i++) req.write(chunk); // 3 MB > BODY_LIMIT=2mb
+      req.end('"}}');
+    });
+    expect(status).toBe(413);
+    expect((JSON.parse(text) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('answers GET /graphql?query=..., echoes x-request-id, and keeps the other routes', async () => {
+    const res = await fetch(`${url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { 'apollo-require-preflight': 'true', 'x-request-id': 'req-123' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe('req-123');
+    expect(await res.json()).toEqual({ data: { __typename: 'Query' } });
+    expect((await fetch(`${base}/graphqlx`)).status).toBe(404);
   });
 });
