@@ -49,6 +49,9 @@ export function parseBodyLimit(limit: string): number {
   return Number(m[1]) * { b: 1, kb: 1024, mb: 1024 * 1024 }[m[2]!.toLowerCase() as 'b' | 'kb' | 'mb'];
 }
 
+/** JSON's whitespace: space, tab, line feed, carriage return. */
+const JSON_SPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
 /** True for a request this handler parses itself: everything else at /graphql takes the express route. */
 function plainJsonOrNoBody(req: IncomingMessage): boolean {
   // type-is's test for a body: a transfer-encoding or any content-length (0 included).
@@ -129,9 +132,11 @@ export function graphqlHttpHandler(
       if (text.length === 0) body = {};
       else {
         // body-parser's strict mode: only an object or an array is a JSON body.
-        const first = /^[\x20\x09\x0a\x0d]*(.)/.exec(text)?.[1];
+        let i = 0;
+        while (i < text.length && JSON_SPACE.has(text.charCodeAt(i))) i++;
+        const first = text.charCodeAt(i);
         try {
-          if (first !== '{' && first !== '[') throw new SyntaxError('not an object or array');
+          if (first !== 0x7b /* { */ && first !== 0x5b /* [ */) throw new SyntaxError('not an object or array');
           body = JSON.parse(text);
         } catch {
           sendBodyError(res, 400, new BadRequestError('request body is not valid JSON'));
