@@ -131,11 +131,25 @@ export function requiredRoles(operation: OperationDefinitionNode, fragments: Rea
   return [...needs].map(([field, role]) => ({ field, role }));
 }
 
+/**
+ * requiredRoles of an operation, walked once per parsed document: Apollo hands the same operation
+ * node for the same query text (its document cache), and the needs depend on nothing else.
+ */
+const rolesByOperation = new WeakMap<OperationDefinitionNode, RoleNeed[]>();
+function rolesOf(operation: OperationDefinitionNode, document: DocumentNode): RoleNeed[] {
+  let needs = rolesByOperation.get(operation);
+  if (!needs) {
+    const fragments: Record<string, FragmentDefinitionNode> = {};
+    for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
+    needs = requiredRoles(operation, fragments);
+    rolesByOperation.set(operation, needs);
+  }
+  return needs;
+}
+
 /** The FORBIDDEN error for the first root field the principal lacks the role for, or null. */
 export function authorizeOperation(principal: Principal, operation: OperationDefinitionNode, document: DocumentNode): ForbiddenError | null {
-  const fragments: Record<string, FragmentDefinitionNode> = {};
-  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
-  const missing = requiredRoles(operation, fragments)
+  const missing = rolesOf(operation, document)
     .filter((n) => !principal.roles.has(n.role))
     .sort((a, b) => RANK[b.role] - RANK[a.role]);
   const first = missing[0];
