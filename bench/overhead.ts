@@ -190,11 +190,12 @@ if (process.env.PIPELINE) {
     neighbourhood: () => ({ query: NEIGHBOURHOOD, variables: { id: 'c' } }),
   };
   for (const [name, body] of Object.entries(bodies)) {
+    if (process.env.PIPELINE !== '1' && process.env.PIPELINE !== name) continue;
     const one = () => app.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method: 'POST', headers: new HeaderMap([['content-type', 'application/json']]), search: '', body: body() }, context: async () => ({ ...ctx, signal: new AbortController().signal }) as never });
     for (let i = 0; i < 200; i++) await one();
     for (let r = 0; r < 3; r++) {
       const t0 = performance.now();
-      for (let i = 0; i < 1000; i++) await one();
+      for (let i = 0; i < Number(process.env.PIPELINE_N ?? 1000); i++) await one();
       console.log(`pipeline ${name}: ${((performance.now() - t0)).toFixed(1)} us/call`);
     }
   }
