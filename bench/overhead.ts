@@ -96,6 +96,9 @@ for (let a = 0; a < 8; a++) {
 await runtime.services.entities.upsertEntities(ents);
 await runtime.services.entities.upsertRelationships(rels);
 
+// BALLAST=1: a heap like the graph bench's (120k generated objects kept alive), to see what a
+// larger heap does to garbage collection in each path.
+const ballast = process.env.BALLAST ? Array.from({ length: 120_000 }, (_, i) => ({ id: `e${i}`, name: `Entity ${i}`, props: { rank: i % 1000, seed: i * 7 }, tags: [`t${i % 13}`] })) : [];
 const app = await createApp(runtime);
 const url = await app.listen();
 const gql = new GraphqlClient(url);
@@ -203,4 +206,5 @@ if (process.env.PIPELINE) {
 gql.close();
 await app.stop();
 await runtime.close();
+if (ballast.length) console.log(`ballast ${ballast.length} objects`);
 console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
