@@ -41,14 +41,9 @@ export interface App {
 export async function createApp(runtime: Runtime, opts: { metrics?: Metrics } = {}): Promise<App> {
   const { config, log, services } = runtime;
   const app = express();
-  // /graphql is answered straight from node's HTTP server (graphqlHttpHandler); express serves the
-  // rest (and the /graphql requests whose body the fast route leaves to body-parser).
-  let graphql: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
-  const httpServer = http.createServer((req, res) => {
-    const url = req.url;
-    if (graphql && url !== undefined && url.startsWith('/graphql') && (url.length === 8 || url.charCodeAt(8) === 63 /* ? */)) graphql(req, res);
-    else app(req, res);
-  });
+  // Its request listener is added once Apollo has started (below): /graphql straight to Apollo,
+  // everything else to express.
+  const httpServer = http.createServer();
   const auth = createAuthenticator(config);
   const rateLimiter = rateLimiterFor(config, runtime.stores.state);
   const metrics = opts.metrics ?? new Metrics();
@@ -108,7 +103,12 @@ export async function createApp(runtime: Runtime, opts: { metrics?: Metrics } = 
   app.use('/graphql', viaExpress, (req, res, next) => {
     answerGraphql(apollo, context, req, res, (req as { body?: unknown }).body).catch(next);
   });
-  graphql = graphqlHttpHandler(apollo, { bodyLimit: config.bodyLimit, context, fallback: app });
+  const graphql = graphqlHttpHandler(apollo, { bodyLimit: config.bodyLimit, context, fallback: app });
+  httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const url = req.url;
+    if (url !== undefined && url.startsWith('/graphql') && (url.length === 8 || url.charCodeAt(8) === 63 /* ? */)) graphql(req, res);
+    else app(req, res);
+  });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
