@@ -8,8 +8,11 @@
  *           -> Milvus upsert -> Neo4j item nodes.
  *
  * What ours adds on top: validation, the intent journal and the one-outcome protocol (the graph
- * transaction stays open while Milvus is written), and GraphQL over HTTP. Each path writes its own
- * collection, labels and media folder, all removed at the end.
+ * transaction stays open while Milvus is written), and GraphQL over HTTP. A third path is bulk
+ * ingest as `npm run ingest` / `demo:load` run it: `runIngest` (the CLI's batch loop: the
+ * already-stored lookup, then `IngestService.ingestBatch` in-process, no HTTP). The three paths are
+ * interleaved batch by batch, their order rotating. Each path writes its own collection, labels and
+ * media folder, all removed at the end.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -24,7 +27,8 @@ import { chunkText } from '../src/embed/chunk.js';
 import type { ClipEmbedder } from '../src/embed/clip.js';
 import { chunkId, documentId, imageId } from '../src/ingest/ids.js';
 import { createLogger } from '../src/logger.js';
-import { buildRuntime } from '../src/runtime.js';
+import { runIngest, type PreparedItem, type WorkItem } from '../src/cli/runner.js';
+import { buildRuntime, type Runtime } from '../src/runtime.js';
 import { check, MilvusVectorStore } from '../src/stores/milvus.js';
 import { Neo4jGraphStore } from '../src/stores/neo4j.js';
 import { rng } from './data.js';
@@ -46,6 +50,10 @@ export interface IngestKind {
   ratio: number;
   rawBatchMs: LatencySummary;
   oursBatchMs: LatencySummary;
+  /** Bulk ingest (the CLI's `runIngest`, in-process): throughput and bulk / raw. */
+  bulkItemsPerSec: number;
+  bulkRatio: number;
+  bulkBatchMs: LatencySummary;
 }
 
 export interface IngestResult {
@@ -104,12 +112,19 @@ export async function runIngestBench(
   const tag = `bench_ing_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const mediaOurs = path.join(os.tmpdir(), `${tag}_media_ours`);
   const mediaRaw = path.join(os.tmpdir(), `${tag}_media_raw`);
+  const mediaBulk = path.join(os.tmpdir(), `${tag}_media_bulk`);
   const log = createLogger(base.logLevel);
   const runtime = await buildRuntime(configFor(`${tag}_ours`, { MEDIA_DIR: mediaOurs }), log, {
     embedder,
     graphLabels: { entity: `${tag}_Entity`, item: `${tag}_Item` },
   });
   const textEmbedder = runtime.textEmbedder;
+  // Bulk ingest's own runtime: same model instances, its own collection, labels and media folder.
+  const bulk: Runtime = await buildRuntime(configFor(`${tag}_bulk`, { MEDIA_DIR: mediaBulk }), log, {
+    embedder,
+    textEmbedder: textEmbedder ?? null,
+    graphLabels: { entity: `${tag}_BulkEntity`, item: `${tag}_BulkItem` },
+  });
   const dim = embedder.info().dimension!;
   const spec = runtime.stores.vectors.spec;
   // The raw collection has the same schema (made by our store; not timed).
@@ -117,6 +132,7 @@ export async function runIngestBench(
   const rawSchema = MilvusVectorStore.connect(base.milvus, rawName, undefined, spec);
   await rawSchema.ensureCollection(dim);
   await runtime.stores.vectors.ensureCollection(dim);
+  await bulk.stores.vectors.ensureCollection(dim);
   const milvus = new MilvusClient({ address: base.milvus.address, token: base.milvus.token, database: base.milvus.database, timeout: 120_000, logLevel: 'error' });
   const cfg = base.neo4j;
   const driver = neo4j.driver(cfg.uri, neo4j.auth.basic(cfg.user, cfg.password), { disableLosslessIntegers: true });
@@ -178,30 +194,37 @@ export async function runIngestBench(
     const rows = decoded.map((d, k) => row(d.id, 'IMAGE', '', -1, '', { _image: { width: d.image.width, height: d.image.height, format: 'jpeg', bytes: d.bytes.length } }, vectors[k]!, undefined, now));
     await writeRaw(rows, rows.map((r) => ({ id: r.id, modality: 'IMAGE', documentId: '', title: '', source: 'bench', text: '', createdAt: now })));
   };
-  const ours = async (items: Record<string, unknown>[]) => {
+  const ours = async (items: readonly object[]) => {
     const data = await gql.request<{ ingestBatch: { ingested: number; failed: number; results: { error: { message: string } | null }[] } }>(MUTATION, { items });
     if (data.ingestBatch.ingested !== items.length) throw new Error(`ingestBatch ingested ${data.ingestBatch.ingested} of ${items.length}: ${data.ingestBatch.results.find((r) => r.error)?.error?.message}`);
   };
 
-  const measure = async <T>(what: string, all: T[], rawFn: (b: T[]) => Promise<void>, oursFn: (b: T[]) => Promise<void>): Promise<IngestKind> => {
-    progress(`ingest: ${all.length} ${what} in batches of ${o.batch} (GraphQL ingestBatch vs raw SDK calls, interleaved)`);
+  // The CLI's loop (`npm run ingest`, `demo:load`), given items already read into memory.
+  const bulkIngest = async (items: PreparedItem[]) => {
+    const work: WorkItem[] = items.map((it, k) => ({ label: `bench:${k}`, load: () => Promise.resolve(it) }));
+    const summary = await runIngest({ ingest: bulk.services.ingest, vectors: bulk.stores.vectors }, work, { batch: o.batch, dryRun: false });
+    if (summary.ingested !== items.length) throw new Error(`bulk ingest ingested ${summary.ingested} of ${items.length}: ${summary.failed[0]?.message ?? `${summary.skipped} skipped`}`);
+  };
+
+  const measure = async <T>(what: string, all: T[], rawFn: (b: T[]) => Promise<void>, oursFn: (b: T[]) => Promise<void>, bulkFn: (b: T[]) => Promise<void>): Promise<IngestKind> => {
+    progress(`ingest: ${all.length} ${what} in batches of ${o.batch} (GraphQL ingestBatch vs bulk ingest vs raw SDK calls, interleaved)`);
     const rawMs: number[] = [];
     const oursMs: number[] = [];
+    const bulkMs: number[] = [];
     for (let b = 0, s = 0; s < all.length; b++, s += o.batch) {
       const batch = all.slice(s, s + o.batch);
-      const r = async () => rawMs.push((await timed(() => rawFn(batch))).ms);
-      const g = async () => oursMs.push((await timed(() => oursFn(batch))).ms);
-      if (b % 2 === 0) {
-        await r();
-        await g();
-      } else {
-        await g();
-        await r();
-      }
+      const paths = [
+        async () => rawMs.push((await timed(() => rawFn(batch))).ms),
+        async () => oursMs.push((await timed(() => oursFn(batch))).ms),
+        async () => bulkMs.push((await timed(() => bulkFn(batch))).ms),
+      ];
+      // Rotate the order every batch, so no path always runs first (or after the same one).
+      for (let k = 0; k < paths.length; k++) await paths[(b + k) % paths.length]!();
     }
     const total = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
     const rawPerSec = (all.length / total(rawMs)) * 1000;
     const oursPerSec = (all.length / total(oursMs)) * 1000;
+    const bulkPerSec = (all.length / total(bulkMs)) * 1000;
     return {
       items: all.length,
       batch: o.batch,
@@ -210,6 +233,9 @@ export async function runIngestBench(
       ratio: round(oursPerSec / rawPerSec, 3),
       rawBatchMs: summarize(rawMs),
       oursBatchMs: summarize(oursMs),
+      bulkItemsPerSec: round(bulkPerSec, 1),
+      bulkRatio: round(bulkPerSec / rawPerSec, 3),
+      bulkBatchMs: summarize(bulkMs),
     };
   };
 
@@ -218,13 +244,30 @@ export async function runIngestBench(
     const warmT = texts(o.batch * 2, 7, `${tag}-warm`);
     await rawTexts(warmT.slice(0, o.batch));
     await ours(warmT.slice(o.batch).map((text) => ({ text: { text, source: 'bench' } })));
+    const textWork = (text: string): PreparedItem => ({ key: chunkId(documentId(text), 0), input: { text: { text, source: 'bench' } } });
+    const imageWork = (bytes: Buffer): PreparedItem => ({ key: imageId(bytes), input: { image: { base64: bytes.toString('base64'), source: 'bench' } } });
+    await bulkIngest(texts(o.batch, 8, `${tag}-warm-bulk`).map(textWork));
     const allTexts = texts(o.texts, 11, tag);
-    const textResult = await measure('texts', allTexts, rawTexts, (b) => ours(b.map((text) => ({ text: { text, source: 'bench' } }))));
-    const allImages = await images(o.images + 2, 0x1ba9e ^ Date.now());
+    const textResult = await measure(
+      'texts',
+      allTexts,
+      rawTexts,
+      (b) => ours(b.map((text) => textWork(text).input)),
+      (b) => bulkIngest(b.map(textWork)),
+    );
+    const allImages = await images(o.images + 3, 0x1ba9e ^ Date.now());
     await rawImages(allImages.slice(0, 1));
-    await ours(allImages.slice(1, 2).map((bytes) => ({ image: { base64: bytes.toString('base64'), source: 'bench' } })));
-    const imageResult = await measure('images', allImages.slice(2), rawImages, (b) => ours(b.map((bytes) => ({ image: { base64: bytes.toString('base64'), source: 'bench' } }))));
-    return { texts: textResult, images: imageResult, allPass: textResult.ratio >= INGEST_RATIO_MIN && imageResult.ratio >= INGEST_RATIO_MIN };
+    await ours(allImages.slice(1, 2).map((bytes) => imageWork(bytes).input));
+    await bulkIngest(allImages.slice(2, 3).map(imageWork));
+    const imageResult = await measure(
+      'images',
+      allImages.slice(3),
+      rawImages,
+      (b) => ours(b.map((bytes) => imageWork(bytes).input)),
+      (b) => bulkIngest(b.map(imageWork)),
+    );
+    const pass = (k: IngestKind) => k.ratio >= INGEST_RATIO_MIN && k.bulkRatio >= INGEST_RATIO_MIN;
+    return { texts: textResult, images: imageResult, allPass: pass(textResult) && pass(imageResult) };
   } finally {
     gql.close();
     await app.stop().catch(() => undefined);
@@ -234,22 +277,29 @@ export async function runIngestBench(
     }
     await runtime.stores.vectors.drop().catch(() => undefined);
     await runtime.close().catch(() => undefined);
+    if (bulk.stores.graph instanceof Neo4jGraphStore) {
+      await bulk.stores.graph.clear().catch(() => undefined);
+      await bulk.stores.graph.dropSchema().catch(() => undefined);
+    }
+    await bulk.stores.vectors.drop().catch(() => undefined);
+    await bulk.close().catch(() => undefined);
     await milvus.dropCollection({ collection_name: rawName }).catch(() => undefined);
     await milvus.closeConnection().catch(() => undefined);
     await rawSchema.close().catch(() => undefined);
     await driver.executeQuery(`MATCH (i:${rawLabel}) DETACH DELETE i`).catch(() => undefined);
     await driver.executeQuery(`DROP CONSTRAINT ${rawLabel}_id IF EXISTS`).catch(() => undefined);
     await driver.close();
-    await Promise.all([rm(mediaOurs, { recursive: true, force: true }), rm(mediaRaw, { recursive: true, force: true })]);
+    await Promise.all([mediaOurs, mediaRaw, mediaBulk].map((dir) => rm(dir, { recursive: true, force: true })));
   }
 }
 
 export function ingestRows(r: IngestResult): string[][] {
   const f = (x: number, d = 1) => x.toFixed(d);
   const line = (k: IngestKind, what: string) => [
-    [`${what}: raw / ours (items/s)`, `${f(k.rawItemsPerSec)} / ${f(k.oursItemsPerSec)}`],
-    [`${what}: batch of ${k.batch} p50 raw / ours (ms)`, `${f(k.rawBatchMs.p50Ms)} / ${f(k.oursBatchMs.p50Ms)}`],
-    [`${what}: ours / raw (>= ${INGEST_RATIO_MIN})`, `${f(k.ratio, 3)} ${k.ratio >= INGEST_RATIO_MIN ? 'PASS' : 'FAIL'}`],
+    [`${what}: raw / GraphQL / bulk (items/s)`, `${f(k.rawItemsPerSec)} / ${f(k.oursItemsPerSec)} / ${f(k.bulkItemsPerSec)}`],
+    [`${what}: batch of ${k.batch} p50 raw / GraphQL / bulk (ms)`, `${f(k.rawBatchMs.p50Ms)} / ${f(k.oursBatchMs.p50Ms)} / ${f(k.bulkBatchMs.p50Ms)}`],
+    [`${what}: GraphQL / raw (>= ${INGEST_RATIO_MIN})`, `${f(k.ratio, 3)} ${k.ratio >= INGEST_RATIO_MIN ? 'PASS' : 'FAIL'}`],
+    [`${what}: bulk / raw (>= ${INGEST_RATIO_MIN})`, `${f(k.bulkRatio, 3)} ${k.bulkRatio >= INGEST_RATIO_MIN ? 'PASS' : 'FAIL'}`],
   ];
   return [...line(r.texts, 'texts'), ...line(r.images, 'images')];
 }

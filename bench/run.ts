@@ -546,7 +546,7 @@ async function main(): Promise<void> {
   const totalSeconds = round((performance.now() - t0) / 1000, 1);
   printReport(results);
   if (graph) printPart('graph (Neo4j via our store / GraphQL vs raw driver)', graphRows(graph));
-  if (ingest) printPart('ingest (GraphQL ingestBatch vs the same work with direct SDK calls)', ingestRows(ingest));
+  if (ingest) printPart('ingest (GraphQL ingestBatch and bulk ingest vs the same work with direct SDK calls)', ingestRows(ingest));
   if (ask) printPart('ask (GraphQL end-to-end)', askRows(ask));
   if (retrieval) printPart('retrieval (search modes through SearchService, interleaved; ingest with / without the text model)', retrievalRows(retrieval));
   const vectorPass = results.every((r) => Object.values(verdicts(r)).every((v) => v.pass));
