@@ -99,6 +99,12 @@ await runtime.services.entities.upsertRelationships(rels);
 // BALLAST=1: a heap like the graph bench's (120k generated objects kept alive), to see what a
 // larger heap does to garbage collection in each path.
 const ballast = process.env.BALLAST ? Array.from({ length: 120_000 }, (_, i) => ({ id: `e${i}`, name: `Entity ${i}`, props: { rank: i % 1000, seed: i * 7 }, tags: [`t${i % 13}`] })) : [];
+// ALS=1: an AsyncLocalStorage in use somewhere in the process (the Milvus SDK's telemetry runs
+// every operation in one), which in Node 20 turns on promise hooks for every promise.
+if (process.env.ALS) {
+  const { AsyncLocalStorage } = await import('node:async_hooks');
+  new AsyncLocalStorage().run({}, () => undefined);
+}
 const app = await createApp(runtime);
 const url = await app.listen();
 const gql = new GraphqlClient(url);
