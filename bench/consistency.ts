@@ -23,22 +23,21 @@ import { loadConfig, PROJECT_ROOT, type ReadConsistency } from '../src/config.js
 import type { ItemRecord } from '../src/domain.js';
 import { MilvusVectorStore } from '../src/stores/milvus.js';
 import { ProcessWriteTimestamps, type WriteTimestamps } from '../src/stores/shared-state.js';
+import { rng } from './data.js';
 import { round, summarize } from './stats.js';
 
-const { values: argv } = parseArgs({ options: { rounds: { type: 'string' }, items: { type: 'string' } }, strict: false });
-const ROUNDS = Number(argv.rounds ?? 60);
-const ITEMS = Number(argv.items ?? 2000);
+const { values: argv } = parseArgs({ options: { rounds: { type: 'string' }, items: { type: 'string' } }, strict: true });
+const positive = (name: string, v: string | undefined, dflt: number): number => {
+  const n = Number(v ?? dflt);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} needs a positive integer (got ${v})`);
+  return n;
+};
+const ROUNDS = positive('rounds', argv.rounds, 60);
+const ITEMS = positive('items', argv.items, 2000);
 const DIM = 64;
 const TICK_WAIT_MS = 300;
 
-let seed = 12345;
-const rand = () => {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const rand = rng(12345);
 const unit = () => {
   const v = Array.from({ length: DIM }, () => rand() - 0.5);
   const n = Math.hypot(...v);

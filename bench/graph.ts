@@ -21,7 +21,7 @@ import { buildRuntime } from '../src/runtime.js';
 import type { EntityInput, RelationshipInput } from '../src/stores/graph-store.js';
 import { luceneQuery, type Neo4jGraphStore } from '../src/stores/neo4j.js';
 import { rng } from './data.js';
-import { GraphqlClient } from './http.js';
+import { GraphqlClient, lastServerTime } from './http.js';
 import { round, summarize, timed, type LatencySummary } from './stats.js';
 
 export interface GraphOptions {
@@ -290,12 +290,7 @@ export async function runGraphBench(
     disableLosslessIntegers: true,
   });
   const app = await createApp(services);
-  // Server-side time of each GraphQL request (request event -> response finished).
-  let lastServerMs = NaN;
-  app.httpServer.on('request', (_req, res) => {
-    const t0 = performance.now();
-    res.on('finish', () => (lastServerMs = performance.now() - t0));
-  });
+  const serverMs = lastServerTime(app.httpServer);
   const url = await app.listen();
   const gql = new GraphqlClient(url);
   let out: GraphResult | undefined; // completed in `finally` (cleanup time, wall time)
@@ -462,7 +457,7 @@ export async function runGraphBench(
           if (i >= o.warmup) {
             p.samples.push(t.ms);
             p.sizes.push(t.value);
-            if (p.name === 'graphql') server.push(lastServerMs);
+            if (p.name === 'graphql') server.push(serverMs());
           }
         }
         if (new Set(sizes).size !== 1) mismatches[kind]++;

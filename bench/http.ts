@@ -1,6 +1,19 @@
 import http from 'node:http';
 
 /**
+ * Server-side time of the last request the server answered (request event -> response finished),
+ * in ms: the rest of a GraphQL call's time is the bench's client and the loopback transport.
+ */
+export function lastServerTime(server: http.Server): () => number {
+  let lastMs = NaN;
+  server.on('request', (_req, res: http.ServerResponse) => {
+    const t0 = performance.now();
+    res.on('finish', () => (lastMs = performance.now() - t0));
+  });
+  return () => lastMs;
+}
+
+/**
  * A minimal GraphQL-over-HTTP client on one keep-alive connection (node:http, no fetch/undici
  * overhead), so the client adds as little as possible to what is measured.
  */

@@ -18,7 +18,7 @@ import { MemoryGraphStore } from '../src/stores/memory-graph.js';
 import { MemoryMediaStore } from '../src/stores/memory-media.js';
 import { MemoryVectorStore } from '../src/stores/memory-vector.js';
 import { ClientVectorsEmbedder } from './client-vectors.js';
-import { GraphqlClient } from './http.js';
+import { GraphqlClient, lastServerTime } from './http.js';
 
 const DIM = 512;
 const rounds = Number(process.argv[2] ?? 400);
@@ -108,11 +108,7 @@ if (process.env.ALS) {
 const app = await createApp(runtime);
 const url = await app.listen();
 const gql = new GraphqlClient(url);
-let lastServerMs = NaN;
-app.httpServer.on('request', (_req, res) => {
-  const t0 = performance.now();
-  res.on('finish', () => (lastServerMs = performance.now() - t0));
-});
+const serverMs = lastServerTime(app.httpServer);
 
 const queryVectors = Array.from({ length: 64 }, unit);
 type Path = { name: string; fn: (i: number) => Promise<void>; samples: number[]; cpuUs: number; server: number[] };
@@ -178,7 +174,7 @@ for (const [name, paths] of Object.entries(cases)) {
       if (i >= warmup) {
         p.samples.push(ms);
         p.cpuUs += d.user + d.system;
-        if (p.name === 'graphql') p.server.push(lastServerMs);
+        if (p.name === 'graphql') p.server.push(serverMs());
       }
     }
   }

@@ -34,7 +34,7 @@ import { ingestRows, runIngestBench, type IngestResult } from './ingest.js';
 import { graphRows, runGraphBench, type GraphResult } from './graph.js';
 import { retrievalRows, runRetrievalBench, type RetrievalBenchResult } from './retrieval.js';
 import { parseOptions, type Options, type Part } from './options.js';
-import { GraphqlClient } from './http.js';
+import { GraphqlClient, lastServerTime } from './http.js';
 import { round, summarize, timed, type LatencySummary } from './stats.js';
 
 // ---------------------------------------------------------------- options
@@ -264,13 +264,7 @@ async function runSize(size: number, o: Options, raw: MilvusClient, base: Config
     const app = await createApp(services);
     const url = await app.listen();
     const gql = new GraphqlClient(url);
-    // Server-side time of each GraphQL request (request event -> response finished): the rest of
-    // the GraphQL path is the bench's HTTP client and the loopback transport.
-    let lastServerMs = NaN;
-    app.httpServer.on('request', (_req, res) => {
-      const t0 = performance.now();
-      res.on('finish', () => (lastServerMs = performance.now() - t0));
-    });
+    const lastServerMs = lastServerTime(app.httpServer);
     const serverMs: number[] = [];
     try {
       // -------------------------------------------- 3. search latency, interleaved
@@ -320,7 +314,7 @@ async function runSize(size: number, o: Options, raw: MilvusClient, base: Config
           if (i >= o.warmup) {
             p.samples.push(t.ms);
             p.cpuUs += d.user + d.system;
-            if (p.name === 'graphql') serverMs.push(lastServerMs);
+            if (p.name === 'graphql') serverMs.push(lastServerMs());
           }
         }
       }
