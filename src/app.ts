@@ -9,11 +9,11 @@ import {
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import express, { type ErrorRequestHandler } from 'express';
 import type { Context } from './context.js';
-import { BadRequestError, PayloadTooLargeError, formatAppError, makeFormatError, type AppError } from './errors.js';
+import { BadRequestError, PayloadTooLargeError, makeFormatError, type AppError } from './errors.js';
 import { authorizationPlugin, createAuthenticator } from './http/auth.js';
 import { errorLogPlugin } from './http/error-log.js';
 import { compiledExecutorGateway } from './http/executor.js';
-import { answerGraphql, graphqlHttpHandler, type ContextFn } from './http/graphql-http.js';
+import { answerGraphql, graphqlHttpHandler, sendBodyError, type ContextFn } from './http/graphql-http.js';
 import { queryCostPlugin, validationRules } from './http/limits.js';
 import { mediaRouter } from './http/media.js';
 import { webAppRouter } from './http/web-app.js';
@@ -124,7 +124,7 @@ export async function createApp(runtime: Runtime, opts: { metrics?: Metrics } = 
   app.use('/media', mediaRouter({ media: runtime.stores.media, authenticate: (h) => auth.authenticate(h), rateLimiter, log }));
   // Malformed JSON and oversized bodies never reach Apollo: answer them in GraphQL's error shape.
   const bodyErrors: ErrorRequestHandler = (err: { type?: string; status?: number; message?: string }, _req, res, next) => {
-    const send = (status: number, error: AppError) => res.status(status).json({ errors: [formatAppError(error)] });
+    const send = (status: number, error: AppError) => sendBodyError(res, status, error);
     if (err.type === 'entity.too.large') send(413, new PayloadTooLargeError(`request body is larger than ${config.bodyLimit}`));
     else if (err.type === 'entity.parse.failed') send(400, new BadRequestError('request body is not valid JSON'));
     else if (err.status && err.status < 500) send(err.status, new BadRequestError(err.message ?? 'bad request'));

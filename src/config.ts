@@ -28,6 +28,16 @@ const bool = z
  * reads `process.env`; the parsed Config is passed explicitly to everything that needs it.
  * Keep README's configuration table in step with this schema.
  */
+/** BODY_LIMIT's format: digits and b, kb or mb (1kb = 1024 b, as body-parser reads it). */
+const BODY_LIMIT_FORMAT = /^(\d+)(b|kb|mb)$/i;
+
+/** "50mb" -> bytes, for a limit in BODY_LIMIT's format. */
+export function bodyLimitBytes(limit: string): number {
+  const m = BODY_LIMIT_FORMAT.exec(limit);
+  if (!m) throw new Error(`body limit "${limit}" is not a size such as 50mb`);
+  return Number(m[1]) * { b: 1, kb: 1024, mb: 1024 * 1024 }[m[2]!.toLowerCase() as 'b' | 'kb' | 'mb'];
+}
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -124,7 +134,7 @@ const EnvSchema = z.object({
   IMAGE_FETCH_MAX_REDIRECTS: int(0, 10).default(3),
   INGEST_MAX_BATCH: int(1, 10_000).default(256),
   SEARCH_MAX_TOP_K: int(1, 16_384).default(100),
-  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 50mb').default('50mb'),
+  BODY_LIMIT: z.string().regex(BODY_LIMIT_FORMAT, 'a size such as 50mb').default('50mb'),
   SANDBOX: bool.optional(),
   INTROSPECTION: bool.optional(),
   API_KEYS: z.string().optional(),

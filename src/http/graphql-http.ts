@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
+import { bodyLimitBytes } from '../config.js';
 import type { Context } from '../context.js';
 import { BadRequestError, InternalError, PayloadTooLargeError, formatAppError, type AppError } from '../errors.js';
 
@@ -42,13 +43,6 @@ export function sendBodyError(res: ServerResponse, status: number, error: AppErr
   res.end(JSON.stringify({ errors: [formatAppError(error)] }));
 }
 
-/** "50mb" -> bytes (the BODY_LIMIT format config accepts: digits and b, kb or mb; 1kb = 1024 b, as body-parser reads it). */
-export function parseBodyLimit(limit: string): number {
-  const m = /^(\d+)(b|kb|mb)$/i.exec(limit);
-  if (!m) throw new Error(`body limit "${limit}" is not a size such as 50mb`);
-  return Number(m[1]) * { b: 1, kb: 1024, mb: 1024 * 1024 }[m[2]!.toLowerCase() as 'b' | 'kb' | 'mb'];
-}
-
 /** JSON's whitespace: space, tab, line feed, carriage return. */
 const JSON_SPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
@@ -87,7 +81,7 @@ export function graphqlHttpHandler(
   opts: { bodyLimit: string; context: ContextFn; fallback: (req: IncomingMessage, res: ServerResponse) => void },
 ): (req: IncomingMessage, res: ServerResponse) => void {
   apollo.assertStarted('graphqlHttpHandler()');
-  const limit = parseBodyLimit(opts.bodyLimit);
+  const limit = bodyLimitBytes(opts.bodyLimit);
   const tooLarge = () => new PayloadTooLargeError(`request body is larger than ${opts.bodyLimit}`);
   const run = (req: IncomingMessage, res: ServerResponse, body: unknown) =>
     answerGraphql(apollo, opts.context, req, res, body).catch(() => sendBodyError(res, 500, new InternalError('the GraphQL answer could not be written')));
