@@ -15,4 +15,8 @@ unset APOLLO_KEY APOLLO_GRAPH_REF APOLLO_GRAPH_ID APOLLO_GRAPH_VARIANT
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
 # As deployed (Dockerfile): graphql-js and express take their production paths.
 export NODE_ENV=production
-npx tsx bench/run.ts "$@"
+# tsx compiles our TypeScript (ESM) only: `--import tsx/esm` leaves node's CommonJS loader as it is
+# in production (`node dist/main.js`). Plain `tsx` also hooks require(), and Apollo calls
+# module.require("crypto") on every request (its query hash): ~0.03-0.05 ms a request of tsx's
+# resolver that a deployed server never pays (bench/overhead.ts, both ways, same machine).
+node --import tsx/esm bench/run.ts "$@"
