@@ -10,15 +10,16 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import express, { type ErrorRequestHandler } from 'express';
 import type { Context } from './context.js';
 import { BadRequestError, PayloadTooLargeError, makeFormatError, type AppError } from './errors.js';
-import { authorizationPlugin, createAuthenticator } from './http/auth.js';
-import { errorLogPlugin } from './http/error-log.js';
+import { authorizationHooks, createAuthenticator } from './http/auth.js';
+import { errorLogHooks } from './http/error-log.js';
 import { compiledExecutorGateway } from './http/executor.js';
 import { answerGraphql, graphqlHttpHandler, sendBodyError, type ContextFn } from './http/graphql-http.js';
-import { queryCostPlugin, validationRules } from './http/limits.js';
+import { queryCostHooks, validationRules } from './http/limits.js';
 import { mediaRouter } from './http/media.js';
 import { webAppRouter } from './http/web-app.js';
 import { Metrics } from './http/metrics.js';
 import { rateLimiterFor } from './http/rate-limit.js';
+import { requestHooksPlugin } from './http/request-hooks.js';
 import { attachSubscriptions } from './http/subscriptions.js';
 import type { Runtime } from './runtime.js';
 import { buildSchema } from './schema.js';
@@ -65,10 +66,8 @@ export async function createApp(runtime: Runtime, opts: { metrics?: Metrics } = 
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
-      authorizationPlugin(),
-      queryCostPlugin(config),
-      errorLogPlugin(log),
-      metrics.plugin(log),
+      // Roles, the cost re-check, the error log and metrics: one plugin (src/http/request-hooks.ts).
+      requestHooksPlugin([authorizationHooks(), queryCostHooks(config), errorLogHooks(log), metrics.requestHooks(log)]),
       // We set no cache hints; the default cache-control plugin would otherwise hook every resolved
       // field (Apollo wraps all resolvers once any plugin has willResolveField): ~0.1 ms a search.
       ApolloServerPluginCacheControlDisabled(),

@@ -1,5 +1,4 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { ApolloServerPlugin } from '@apollo/server';
 import {
   Kind,
   type DocumentNode,
@@ -9,9 +8,10 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { parseApiKeys, sha256, type ApiKeyEntry, type Config } from '../config.js';
-import type { Context, Principal } from '../context.js';
+import type { Principal } from '../context.js';
 import type { Role } from '../domain.js';
 import { ForbiddenError, UnauthenticatedError } from '../errors.js';
+import type { RequestHooks, RequestHooksFactory } from './request-hooks.js';
 
 /**
  * THE role table. An operation needs the role of its type; a root field listed here needs that
@@ -166,17 +166,14 @@ export function authorizeOperation(principal: Principal, operation: OperationDef
  * Checks, once the operation is known and before anything executes, that the principal has the
  * roles the operation needs (FORBIDDEN, HTTP 403).
  */
-export function authorizationPlugin(): ApolloServerPlugin<Context> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation(rc) {
-          const operation = rc.operation;
-          if (!operation) return; // unknown operationName: Apollo answers OPERATION_RESOLUTION_FAILURE
-          const denied = authorizeOperation(rc.contextValue.principal, operation, rc.document);
-          if (denied) throw denied;
-        },
-      };
+export function authorizationHooks(): RequestHooksFactory {
+  const hooks: RequestHooks = {
+    didResolveOperation(rc) {
+      const operation = rc.operation;
+      if (!operation) return; // unknown operationName: Apollo answers OPERATION_RESOLUTION_FAILURE
+      const denied = authorizeOperation(rc.contextValue.principal, operation, rc.document);
+      if (denied) throw denied;
     },
   };
+  return () => hooks;
 }

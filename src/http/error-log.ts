@@ -1,8 +1,7 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { Context } from '../context.js';
 import { ErrorCode, AppError, errorDetail, isUnexpected } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { RequestHooks, RequestHooksFactory } from './request-hooks.js';
 
 /**
  * The log half of the one error path (formatError in src/errors.ts is the client half): unexpected
@@ -21,14 +20,11 @@ export function logErrors(log: Logger, requestId: string | undefined, errors: re
   }
 }
 
-export function errorLogPlugin(log: Logger): ApolloServerPlugin<Context> {
-  return {
-    async requestDidStart() {
-      return {
-        async didEncounterErrors(rc) {
-          logErrors(log, rc.contextValue?.requestId, rc.errors);
-        },
-      };
+export function errorLogHooks(log: Logger): RequestHooksFactory {
+  const hooks: RequestHooks = {
+    didEncounterErrors(rc) {
+      logErrors(log, rc.contextValue?.requestId, rc.errors);
     },
   };
+  return () => hooks;
 }

@@ -1,4 +1,3 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import {
   Kind,
   getIntrospectionQuery,
@@ -20,8 +19,8 @@ import {
   type ValueNode,
 } from 'graphql';
 import type { Config } from '../config.js';
-import type { Context } from '../context.js';
 import { QueryLimitError } from '../errors.js';
+import type { RequestHooks, RequestHooksFactory } from './request-hooks.js';
 
 /**
  * Query limits, as GraphQL validation rules (Apollo answers their errors with HTTP 400 and code
@@ -399,16 +398,13 @@ const variableFree = new WeakSet<OperationDefinitionNode>();
  * Re-checks the cost limit with the request's actual variable values once the operation is known
  * and before anything executes (the validation rule only sees the document).
  */
-export function queryCostPlugin(config: LimitsConfig): ApolloServerPlugin<Context> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation(rc) {
-          if (!rc.operation) return;
-          const tooCostly = operationCostError(rc.schema, rc.document, rc.operation, rc.request.variables ?? {}, config);
-          if (tooCostly) throw tooCostly;
-        },
-      };
+export function queryCostHooks(config: LimitsConfig): RequestHooksFactory {
+  const hooks: RequestHooks = {
+    didResolveOperation(rc) {
+      if (!rc.operation) return;
+      const tooCostly = operationCostError(rc.schema, rc.document, rc.operation, rc.request.variables ?? {}, config);
+      if (tooCostly) throw tooCostly;
     },
   };
+  return () => hooks;
 }

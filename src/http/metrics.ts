@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
+import type { GraphQLRequestContextWillSendResponse } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import type { GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import type { Route, RouteDecision } from '../router/index.js';
 import { ERROR_CODES } from '../errors.js';
 import { LLM_PURPOSES, type LlmPurpose, type Telemetry } from '../telemetry.js';
+import type { RequestHooksFactory } from './request-hooks.js';
 
 /**
  * Prometheus metrics on a registry of their own (never prom-client's global one, so several apps in
@@ -106,17 +107,15 @@ export class Metrics {
     };
   }
 
-  /** Apollo plugin: request counters/histograms, error codes, `extensions.requestId`, one log line per request. */
-  plugin(log: Logger): ApolloServerPlugin<Context> {
-    return {
-      requestDidStart: async () => {
-        const started = performance.now();
-        return {
-          willSendResponse: async (rc) => {
-            safely(() => this.finish(rc, (performance.now() - started) / 1000, log));
-          },
-        };
-      },
+  /** Per-request hooks: request counters/histograms, error codes, `extensions.requestId`, one log line per request. */
+  requestHooks(log: Logger): RequestHooksFactory {
+    return () => {
+      const started = performance.now();
+      return {
+        willSendResponse: (rc) => {
+          safely(() => this.finish(rc, (performance.now() - started) / 1000, log));
+        },
+      };
     };
   }
 
