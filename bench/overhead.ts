@@ -114,7 +114,7 @@ await gql.warm(2000); // as the bench does (see bench/options.ts)
 const serverMs = lastServerTime(app.httpServer);
 
 const queryVectors = Array.from({ length: 64 }, unit);
-// The GraphQL path's sample is the HTTP exchange (request handed to node's client -> last byte of
+// The GraphQL path's sample is the HTTP exchange (request written to the socket -> last byte of
 // the answer, `GraphqlClient.last.wireMs`); `wall` adds the client's JSON encoding and parsing.
 type Path = { name: string; fn: (i: number) => Promise<void>; samples: number[]; cpuUs: number; server: number[]; wall: number[] };
 const cases: Record<string, Path[]> = {
