@@ -183,6 +183,7 @@ export class IngestService {
     await this.twoStoreWrite(
       'delete',
       { upsert: [], links: [], remove: ids },
+      Promise.resolve(),
       async () => {
         if (imageIds.length) {
           // Kept in memory until the graph commits, to put the files back if it does not.
@@ -204,10 +205,11 @@ export class IngestService {
    * Runs the vector-store write inside the graph transaction; compensates it when the overall
    * write fails after the vector store was touched.
    */
-  private async twoStoreWrite(
+  private async twoStoreWrite<R>(
     op: WriteIntent['op'],
     graphWrite: GraphItemWrite,
-    vectorWrite: (info: GraphWriteInfo) => Promise<unknown>,
+    input: Promise<R>,
+    vectorWrite: (info: GraphWriteInfo, input: R) => Promise<unknown>,
     undo: () => Promise<unknown>,
   ) {
     const { graph, journal, log } = this.deps;
@@ -223,12 +225,21 @@ export class IngestService {
       await graph.beginIntent(intent);
     }
     this.crashPoint(`${op}:after-intent`);
+    // What the vector write needs (the embeddings), computed while the intent was written; nothing
+    // is written yet if it failed.
+    let ready: R;
+    try {
+      ready = await input;
+    } catch (err) {
+      if (intent) await graph.endIntent(intent.id).catch(() => undefined);
+      throw err;
+    }
     let touched = false;
     let undone = true;
     try {
       await graph.writeItems({ ...graphWrite, ...(intent ? { intentId: intent.id } : {}) }, async (info) => {
         touched = true;
-        await vectorWrite(info);
+        await vectorWrite(info, ready);
         this.crashPoint(`${op}:after-vectors`);
       });
     } catch (err) {
@@ -338,15 +349,25 @@ export class IngestService {
     const images = prepared.flatMap((p) => (p.kind === 'image' ? [p] : []));
     const info = await embedder.load();
     await store.ensureCollection(info.dimension!);
-    // Embedding runs while the graph transaction does its part; the vector write waits for both.
+    // The embedding runs while the journal's intent is written; the graph transaction opens once
+    // the vectors are in, so it holds its item locks for the writes only (tens of ms), not for the
+    // embedding (hundreds). Running the graph writes alongside the embedding also slowed the
+    // embedding more than it saved where Neo4j shares the cores (bench/ingest.ts; README "Ingest").
     // The text embedder reads every item's text: chunks and image captions (an empty caption gets none).
     const captioned = images.filter((p) => p.record.text.trim());
     const embedded = Promise.all([
       embedder.embedTexts(texts.map((r) => r.text)),
       embedder.embedImages(images.map((p) => p.pixels)),
       textEmbedder ? textEmbedder.embed([...texts.map((r) => r.text), ...captioned.map((p) => p.record.text)]) : Promise.resolve([]),
-    ]);
-    embedded.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+    ]).then(([textVecs, imageVecs, sentenceVecs]) => {
+      const vectors = new Map<string, Float32Array>();
+      texts.forEach((r, i) => vectors.set(r.id, textVecs[i]!));
+      images.forEach((p, i) => vectors.set(p.record.id, imageVecs[i]!));
+      const textVectors = new Map<string, Float32Array>();
+      [...texts.map((r) => r.id), ...captioned.map((p) => p.record.id)].forEach((id, i) => textVectors.set(id, sentenceVecs[i]!));
+      return { vectors, textVectors };
+    });
+    embedded.catch(() => undefined); // awaited in commit(); this only keeps an early failure from going unhandled
 
     // The same content twice in one call is one item (last wins).
     const all = [...new Map(prepared.flatMap((p) => (p.kind === 'text' ? p.records : [p.record])).map((r) => [r.id, r])).values()];
@@ -355,15 +376,7 @@ export class IngestService {
     );
     const documents = prepared.flatMap((p) => (p.kind === 'text' ? [{ documentId: p.documentId, keep: p.records.map((r) => r.id) }] : []));
     const media = [...new Map(images.map((p) => [p.media.id, p.media])).values()];
-    const records = await this.commit(all, links, documents, media, async () => {
-      const [textVecs, imageVecs, sentenceVecs] = await embedded;
-      const vectors = new Map<string, Float32Array>();
-      texts.forEach((r, i) => vectors.set(r.id, textVecs[i]!));
-      images.forEach((p, i) => vectors.set(p.record.id, imageVecs[i]!));
-      const textVectors = new Map<string, Float32Array>();
-      [...texts.map((r) => r.id), ...captioned.map((p) => p.record.id)].forEach((id, i) => textVectors.set(id, sentenceVecs[i]!));
-      return { vectors, textVectors };
-    });
+    const records = await this.commit(all, links, documents, media, embedded);
     const byId = new Map(records.map(({ vector: _v, textVector: _t, ...item }) => [item.id, item as StoredItem]));
     return prepared.map((p) => (p.kind === 'text' ? p.records : [p.record]).map((r) => byId.get(r.id)!));
   }
@@ -387,23 +400,29 @@ export class IngestService {
     const all = items.map(({ record: { vector: _v, textVector: _t, ...item } }) => item);
     const links = items.flatMap((i) => i.entityIds.map((entityId) => ({ itemId: i.record.id, entityId })));
     const media = items.flatMap((i) => (i.media ? [i.media] : []));
-    await this.commit(all, links, [], media, async () => ({
-      vectors: new Map(items.map((i) => [i.record.id, i.record.vector])),
-      textVectors: new Map(items.flatMap((i) => (i.record.textVector ? [[i.record.id, i.record.textVector] as const] : []))),
-    }));
+    await this.commit(
+      all,
+      links,
+      [],
+      media,
+      Promise.resolve({
+        vectors: new Map(items.map((i) => [i.record.id, i.record.vector])),
+        textVectors: new Map(items.flatMap((i) => (i.record.textVector ? [[i.record.id, i.record.textVector] as const] : []))),
+      }),
+    );
   }
 
   /**
    * The one-outcome write of items (ingest and restore): graph nodes and links in the graph
-   * transaction, image files then vectors inside it; `vectorsOf` supplies the vectors once the
-   * graph has done its part. Returns the records written.
+   * transaction, image files then vectors inside it. The transaction opens once `vectorsIn` has
+   * resolved (after the journal's intent is written); returns the records written.
    */
   private async commit(
     all: Omit<ItemRecord, 'vector'>[],
     links: ItemLink[],
     documents: { documentId: string; keep: string[] }[],
     media: MediaPut[],
-    vectorsOf: () => Promise<{ vectors: Map<string, Float32Array | number[]>; textVectors: Map<string, Float32Array | number[]> }>,
+    vectorsIn: Promise<{ vectors: Map<string, Float32Array | number[]>; textVectors: Map<string, Float32Array | number[]> }>,
   ): Promise<ItemRecord[]> {
     const { store } = this.deps;
     const nodes: ItemNode[] = all.map((r) => ({ id: r.id, modality: r.modality, documentId: r.documentId, title: r.title, source: r.source, text: r.text, createdAt: r.createdAt }));
@@ -413,8 +432,8 @@ export class IngestService {
     await this.twoStoreWrite(
       'ingest',
       { upsert: nodes, links, remove: [], documents },
-      async ({ existing, stale }) => {
-        const { vectors, textVectors } = await vectorsOf();
+      vectorsIn,
+      async ({ existing, stale }, { vectors, textVectors }) => {
         // Keep the first ingest time of items that already existed.
         records = all.map((r) => {
           const textVector = textVectors.get(r.id);

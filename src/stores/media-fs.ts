@@ -51,20 +51,28 @@ export class FsMediaStore implements MediaStore {
   private async putOne(item: MediaPut): Promise<void> {
     const final = this.dir(item.id);
     const shard = path.dirname(final);
-    await mkdir(shard, { recursive: true });
     const tmp = path.join(shard, `.tmp-${item.id}-${randomBytes(6).toString('hex')}`);
-    await mkdir(tmp);
+    // Four file-system calls when all goes well (the shard folder is made only when missing).
+    await mkdir(tmp).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      await mkdir(shard, { recursive: true });
+      await mkdir(tmp);
+    });
+    let moved = false;
     try {
       await Promise.all([
         writeFile(path.join(tmp, `original.${ext(item.original.mime)}`), item.original.bytes),
         writeFile(path.join(tmp, `thumbnail.${ext(item.thumbnail.mime)}`), item.thumbnail.bytes),
       ]);
-      await rename(tmp, final).catch(async (err: NodeJS.ErrnoException) => {
-        // Already stored: same id, same bytes (content-addressed), nothing to change.
-        if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
-      });
+      await rename(tmp, final).then(
+        () => (moved = true),
+        (err: NodeJS.ErrnoException) => {
+          // Already stored: same id, same bytes (content-addressed), nothing to change.
+          if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+        },
+      );
     } finally {
-      await rm(tmp, { recursive: true, force: true });
+      if (!moved) await rm(tmp, { recursive: true, force: true });
     }
   }
 

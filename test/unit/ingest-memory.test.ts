@@ -3,6 +3,7 @@ import type { ItemRecord } from '../../src/domain.js';
 import { UnavailableError } from '../../src/errors.js';
 import { MemoryVectorStore } from '../../src/stores/memory-vector.js';
 import { errorCodes } from '../graphql.js';
+import { HashEmbedder } from '../fakes/hash-embedder.js';
 import { memoryRuntime } from '../fakes/memory-runtime.js';
 
 /** Ingest validation and the two-store write, on in-memory stores (the same checks run on Milvus + Neo4j). */
@@ -61,5 +62,20 @@ describe('ingest on in-memory stores', () => {
     expect(err).toBeInstanceOf(UnavailableError);
     expect((await stores.graph.schema()).counts.items).toBe(0);
     expect(await stores.graph.itemsOf(['marie'], 10)).toEqual([]);
+  });
+
+  it('an embedding failure (it runs while the intent is written) writes nothing and leaves no intent', async () => {
+    class FailingEmbedder extends HashEmbedder {
+      override async embedTexts(_texts: string[]): Promise<Float32Array[]> {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        throw new UnavailableError('model', 'the model session failed');
+      }
+    }
+    const { services, stores } = await memoryRuntime({}, { embedder: new FailingEmbedder() });
+    const err = await services.ingest.ingestText({ text: 'Marie Curie discovered polonium.' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect(await stores.vectors.count()).toBe(0);
+    expect((await stores.graph.schema()).counts.items).toBe(0);
+    expect(await stores.graph.pendingIntents()).toEqual([]);
   });
 });
