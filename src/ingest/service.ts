@@ -7,7 +7,7 @@ import { AppError, BadInputError, NotFoundError, PayloadTooLargeError } from '..
 import type { Logger } from '../logger.js';
 import type { Telemetry } from '../telemetry.js';
 import type { GraphItemWrite, GraphStore, GraphWriteInfo, ItemLink, ItemNode, WriteIntent } from '../stores/graph-store.js';
-import { FIELD_LIMITS, MAX_QUERY_WINDOW, type VectorStore } from '../stores/vector-store.js';
+import { FIELD_LIMITS, MAX_QUERY_WINDOW, strongReads, type VectorStore } from '../stores/vector-store.js';
 import type { MediaEntry, MediaPut, MediaStore } from '../stores/media-store.js';
 import { renditions } from '../media/renditions.js';
 import { chunkId, documentId, imageId, isDocumentId } from './ids.js';
@@ -183,34 +183,41 @@ export class IngestService {
     await this.twoStoreWrite(
       'delete',
       { upsert: [], links: [], remove: ids },
-      Promise.resolve(),
-      async () => {
-        if (imageIds.length) {
-          // Kept in memory until the graph commits, to put the files back if it does not.
-          mediaBefore = (await Promise.all(imageIds.map((i) => this.deps.media.entry(i)))).filter((e): e is MediaEntry => e !== null);
-          await this.deps.media.delete(imageIds);
-        }
-        await store.delete({ ids });
-      },
-      // Put back what was deleted if the graph could not commit.
-      async () => {
-        await store.upsert(before);
-        if (mediaBefore.length) await this.deps.media.put(mediaBefore);
+      {
+        before: async () => undefined,
+        write: async () => {
+          if (imageIds.length) {
+            // Kept in memory until the graph commits, to put the files back if it does not.
+            mediaBefore = (await Promise.all(imageIds.map((i) => this.deps.media.entry(i)))).filter((e): e is MediaEntry => e !== null);
+            await this.deps.media.delete(imageIds);
+          }
+          await store.delete({ ids });
+        },
+        // Put back what was deleted if the graph could not commit.
+        undo: async () => {
+          await store.upsert(before);
+          if (mediaBefore.length) await this.deps.media.put(mediaBefore);
+        },
       },
     );
     return ids.length;
   }
 
   /**
-   * Runs the vector-store write inside the graph transaction; compensates it when the overall
-   * write fails after the vector store was touched.
+   * The one-outcome protocol: the journal's intent, then `before` (no store written yet), then the
+   * graph transaction with `write` inside it. If the transaction fails after `write` began, `undo`
+   * compensates the vector store; if it never got that far, `discard` removes what `before` left
+   * (files). The intent goes once nothing is left half-done; otherwise recovery finds it.
    */
   private async twoStoreWrite<R>(
     op: WriteIntent['op'],
     graphWrite: GraphItemWrite,
-    input: Promise<R>,
-    vectorWrite: (info: GraphWriteInfo, input: R) => Promise<unknown>,
-    undo: () => Promise<unknown>,
+    steps: {
+      before: () => Promise<R>;
+      write: (info: GraphWriteInfo, ready: R) => Promise<unknown>;
+      undo: () => Promise<unknown>;
+      discard?: () => Promise<unknown>;
+    },
   ) {
     const { graph, journal, log } = this.deps;
     // The intent names everything this write may touch; the graph commit deletes it atomically.
@@ -225,37 +232,32 @@ export class IngestService {
       await graph.beginIntent(intent);
     }
     this.crashPoint(`${op}:after-intent`);
-    // What the vector write needs (the embeddings), computed while the intent was written; nothing
-    // is written yet if it failed.
-    let ready: R;
-    try {
-      ready = await input;
-    } catch (err) {
-      if (intent) await graph.endIntent(intent.id).catch(() => undefined);
-      throw err;
-    }
     let touched = false;
-    let undone = true;
-    try {
-      await graph.writeItems({ ...graphWrite, ...(intent ? { intentId: intent.id } : {}) }, async (info) => {
-        touched = true;
-        await vectorWrite(info, ready);
-        this.crashPoint(`${op}:after-vectors`);
-      });
-    } catch (err) {
-      if (touched) {
-        await undo().catch((undoErr: unknown) => {
-          undone = false;
-          log.error('could not undo a vector-store write after the graph write failed: the journal keeps the intent for recovery', {
+    const settle = async (compensate: (() => Promise<unknown>) | undefined) => {
+      const undone = await (compensate ?? (async () => undefined))().then(
+        () => true,
+        (undoErr: unknown) => {
+          log.error('could not undo a write after the two-store write failed: the journal keeps the intent for recovery', {
             event: 'ingest.compensation_failed',
             err: undoErr,
             intent: intent?.id,
             ids: graphWrite.upsert.map((i) => i.id).concat(graphWrite.remove).slice(0, 50),
           });
-        });
-      }
+          return false;
+        },
+      );
       // Nothing is left half-done: the intent can go (if it cannot, recovery finds the stores agreeing).
       if (intent && undone) await graph.endIntent(intent.id).catch(() => undefined);
+    };
+    try {
+      const ready = await steps.before();
+      await graph.writeItems({ ...graphWrite, ...(intent ? { intentId: intent.id } : {}) }, async (info) => {
+        touched = true;
+        await steps.write(info, ready);
+        this.crashPoint(`${op}:after-vectors`);
+      });
+    } catch (err) {
+      await settle(touched ? steps.undo : steps.discard);
       throw err;
     }
   }
@@ -413,9 +415,9 @@ export class IngestService {
   }
 
   /**
-   * The one-outcome write of items (ingest and restore): graph nodes and links in the graph
-   * transaction, image files then vectors inside it. The transaction opens once `vectorsIn` has
-   * resolved (after the journal's intent is written); returns the records written.
+   * The one-outcome write of items (ingest and restore): after the journal's intent, the image files
+   * (while `vectorsIn` resolves), then graph nodes and links in the graph transaction with the
+   * vectors written inside it. Returns the records written.
    */
   private async commit(
     all: Omit<ItemRecord, 'vector'>[],
@@ -429,36 +431,51 @@ export class IngestService {
     let records: ItemRecord[] = [];
     let fresh: string[] = [];
     let removed: ItemRecord[] = [];
+    const imageIds = media.map((m) => m.id);
     await this.twoStoreWrite(
       'ingest',
       { upsert: nodes, links, remove: [], documents },
-      vectorsIn,
-      async ({ existing, stale }, { vectors, textVectors }) => {
-        // Keep the first ingest time of items that already existed.
-        records = all.map((r) => {
-          const textVector = textVectors.get(r.id);
-          return { ...r, createdAt: existing.get(r.id) ?? r.createdAt, vector: vectors.get(r.id)!, ...(textVector ? { textVector } : {}) };
-        });
-        fresh = records.filter((r) => !existing.has(r.id)).map((r) => r.id);
-        if (stale.length) removed = await this.snapshot(stale);
-        // Files first: an item is never visible in the vector store without its image.
-        if (media.length) await this.deps.media.put(media);
-        await store.upsert(records);
-        if (stale.length) await store.delete({ ids: stale });
-      },
-      async () => {
-        // Files of images that were new; content-addressed files of existing images stay.
-        const freshImages = media.map((m) => m.id).filter((id) => fresh.includes(id));
-        const undone = await Promise.allSettled([
-          freshImages.length ? this.deps.media.delete(freshImages) : undefined,
-          (async () => {
-            if (fresh.length) await store.delete({ ids: fresh });
-            if (removed.length) await store.upsert(removed);
-          })(),
-        ]);
-        for (const u of undone) if (u.status === 'rejected') throw u.reason;
-        // Items that existed keep their vectors and presence in both stores; only their new title,
-        // source or metadata may stay in the vector store.
+      {
+        // Files first (an item is never visible in the vector store without its image), written while
+        // the embedding finishes: after the intent, so what a crash leaves is recovery's to remove.
+        before: async () => {
+          const [vectors, files] = await Promise.allSettled([vectorsIn, media.length ? this.deps.media.put(media) : undefined]);
+          if (vectors.status === 'rejected') throw vectors.reason;
+          if (files.status === 'rejected') throw files.reason;
+          return vectors.value;
+        },
+        write: async ({ existing, stale }, { vectors, textVectors }) => {
+          // Keep the first ingest time of items that already existed.
+          records = all.map((r) => {
+            const textVector = textVectors.get(r.id);
+            return { ...r, createdAt: existing.get(r.id) ?? r.createdAt, vector: vectors.get(r.id)!, ...(textVector ? { textVector } : {}) };
+          });
+          fresh = records.filter((r) => !existing.has(r.id)).map((r) => r.id);
+          if (stale.length) removed = await this.snapshot(stale);
+          await store.upsert(records);
+          if (stale.length) await store.delete({ ids: stale });
+        },
+        undo: async () => {
+          // Files of images that were new; content-addressed files of existing images stay.
+          const freshImages = imageIds.filter((id) => fresh.includes(id));
+          const undone = await Promise.allSettled([
+            freshImages.length ? this.deps.media.delete(freshImages) : undefined,
+            (async () => {
+              if (fresh.length) await store.delete({ ids: fresh });
+              if (removed.length) await store.upsert(removed);
+            })(),
+          ]);
+          for (const u of undone) if (u.status === 'rejected') throw u.reason;
+          // Items that existed keep their vectors and presence in both stores; only their new title,
+          // source or metadata may stay in the vector store.
+        },
+        // The vectors were never written: the files of images the vector store does not hold go.
+        discard: async () => {
+          if (imageIds.length === 0) return;
+          const stored = new Set((await strongReads(store).get(imageIds)).map((i) => i.id));
+          const orphans = imageIds.filter((id) => !stored.has(id));
+          if (orphans.length) await this.deps.media.delete(orphans);
+        },
       },
     );
     for (const modality of ['TEXT', 'IMAGE'] as const) {

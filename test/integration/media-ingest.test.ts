@@ -99,6 +99,34 @@ describe('images are kept: media store in the one-outcome protocol (real Milvus 
     }
   });
 
+  it('a graph write that fails before the vectors (the files are written by then) leaves no new file and keeps a stored image whole', async () => {
+    const stored = await ctx.services.ingest.ingestImage({ base64: CHECKER.toString('base64'), caption: 'kept' });
+    const graph = withMethod(ctx.stores.graph, 'writeItems', async () => {
+      throw new Error('Neo4j transaction failed');
+    });
+    const faulty = await testServices({ MILVUS_COLLECTION: ctx.config.milvus.collection!, MEDIA_DIR: ctx.config.media.dir }, { vectors: ctx.stores.vectors, graph, media: ctx.stores.media });
+    const { imageId } = await import('../../src/ingest/ids.js');
+    const fresh = fixture('checker-32x32.png');
+    const r = await faulty.services.ingest.ingestBatch([{ image: { base64: fresh.toString('base64') } }, { image: { base64: CHECKER.toString('base64') } }]).catch((e: unknown) => e);
+    expect(r).toBeInstanceOf(Error);
+    expect(await presence(imageId(fresh))).toEqual({ vectors: 0, graph: 0, media: false });
+    expect(await presence(stored.id)).toEqual({ vectors: 1, graph: 1, media: true });
+    const intents = await ctx.stores.graph.pendingIntents();
+    expect(intents.filter((i) => i.itemIds.includes(imageId(fresh)))).toEqual([]);
+  });
+
+  it('an embedding that fails while the files are written leaves no file', async () => {
+    const embedder = withMethod(ctx.runtime.embedder, 'embedImages', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      throw new Error('model session failed');
+    });
+    const faulty = await testServices({ MILVUS_COLLECTION: ctx.config.milvus.collection!, MEDIA_DIR: ctx.config.media.dir }, { embedder, vectors: ctx.stores.vectors, graph: ctx.stores.graph, media: ctx.stores.media });
+    const image = fixture('gradient-32x32.png');
+    await expect(faulty.services.ingest.ingestImage({ base64: image.toString('base64') })).rejects.toThrow('model session failed');
+    const { imageId } = await import('../../src/ingest/ids.js');
+    expect(await presence(imageId(image))).toEqual({ vectors: 0, graph: 0, media: false });
+  });
+
   it('a delete whose graph commit fails puts the files back', async () => {
     const r = await ctx.services.ingest.ingestImage({ base64: RED.toString('base64'), caption: 'red' });
     const graph = withMethod(ctx.stores.graph, 'writeItems', async (_w: never, alongside: (info: never) => Promise<void>) => {

@@ -199,6 +199,17 @@ describe('decodeBase64', () => {
     expect(() => decodeBase64('not base64 !!', 100)).toThrow(/not valid base64/);
   });
 
+  it('refuses the URL-safe alphabet and bad padding (which Buffer decodes leniently), accepts non-zero trailing bits', () => {
+    const bytes = Buffer.from([0xfb, 0xff, 0xbf, 0x01]);
+    expect(bytes.toString('base64')).toBe('+/+/AQ==');
+    expect(decodeBase64('+/+/AQ==', 100).equals(bytes)).toBe(true);
+    expect(() => decodeBase64('-_-_AQ==', 100)).toThrow(/not valid base64/);
+    expect(() => decodeBase64('+/+/AQ', 100)).toThrow(/not valid base64/);
+    expect(() => decodeBase64('+/+/AQ=', 100)).toThrow(/not valid base64/);
+    // 'AR==' is not what an encoder writes for [0x01] ('AQ==') but decodes to it, as before.
+    expect(decodeBase64('+/+/AR==', 100).equals(bytes)).toBe(true);
+  });
+
   it('refuses non-image or non-base64 data URLs', () => {
     expect(() => decodeBase64(`data:text/html;base64,${b64}`, 100)).toThrow(/only image\/\* data URLs/);
     expect(() => decodeBase64('data:image/svg+xml,<svg/>', 100)).toThrow(/not base64-encoded/);
