@@ -4,7 +4,7 @@
  *
  *   texts:  chunk (the same chunker and token counter) -> CLIP + text-embedder vectors (the same
  *           model instances) -> Milvus upsert (SDK) -> Neo4j item nodes (driver, one transaction);
- *   images: decode (sharp) -> CLIP vectors -> WebP thumbnail (sharp) -> original + thumbnail files
+ *   images: decode (sharp) -> WebP thumbnail of the decoded pixels (sharp) -> CLIP vectors -> original + thumbnail files
  *           -> Milvus upsert -> Neo4j item nodes.
  *
  * What ours adds on top: validation, the intent journal and the one-outcome protocol (the graph
@@ -178,7 +178,11 @@ export async function runIngestBench(
     const decoded = await Promise.all(
       batch.map(async (bytes) => {
         const { data, info } = await sharp(bytes).rotate().removeAlpha().raw().toBuffer({ resolveWithObject: true });
-        const thumbnail = await sharp(bytes).rotate().resize(base.media.thumbnailSize, base.media.thumbnailSize, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
+        // The thumbnail from the decoded pixels, as ours makes it for opaque images (one decode fewer).
+        const thumbnail = await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } })
+          .resize(base.media.thumbnailSize, base.media.thumbnailSize, { fit: 'inside', withoutEnlargement: true })
+          .webp({ quality: 80 })
+          .toBuffer();
         return { id: imageId(bytes), bytes, thumbnail, image: { width: info.width, height: info.height, pixels: new Uint8Array(data.buffer, data.byteOffset, data.length) } };
       }),
     );

@@ -20,6 +20,8 @@ export interface DecodedImage {
   pixels: Uint8Array;
   /** Source format, one of SUPPORTED_IMAGE_FORMATS. */
   format: string;
+  /** The source has an alpha channel (flattened onto white in `pixels`). */
+  hasAlpha: boolean;
   /** Size of the encoded input in bytes. */
   bytes: number;
 }
@@ -183,6 +185,7 @@ export async function decodeImage(bytes: Buffer, limits: ImageLimits): Promise<D
     channels: 3,
     pixels: new Uint8Array(data.buffer, data.byteOffset, data.length),
     format,
+    hasAlpha: meta.hasAlpha === true,
     bytes: bytes.length,
   };
 }

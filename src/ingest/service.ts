@@ -322,7 +322,7 @@ export class IngestService {
     const now = new Date();
     const { width, height, format } = loaded.image;
     const id = imageId(loaded.bytes);
-    const media = await renditions(id, loaded.bytes, format, { size: this.deps.thumbnailSize, maxPixels: this.deps.limits.imageMaxPixels });
+    const media = await renditions(id, loaded.bytes, format, { size: this.deps.thumbnailSize, maxPixels: this.deps.limits.imageMaxPixels }, loaded.image);
     return {
       kind: 'image',
       entityIds,
@@ -415,9 +415,9 @@ export class IngestService {
   }
 
   /**
-   * The one-outcome write of items (ingest and restore): after the journal's intent, the image files
-   * (while `vectorsIn` resolves), then graph nodes and links in the graph transaction with the
-   * vectors written inside it. Returns the records written.
+   * The one-outcome write of items (ingest and restore): after the journal's intent and once
+   * `vectorsIn` resolved, the image files, then graph nodes and links in the graph transaction with
+   * the vectors written inside it. Returns the records written.
    */
   private async commit(
     all: Omit<ItemRecord, 'vector'>[],
@@ -436,13 +436,13 @@ export class IngestService {
       'ingest',
       { upsert: nodes, links, remove: [], documents },
       {
-        // Files first (an item is never visible in the vector store without its image), written while
-        // the embedding finishes: after the intent, so what a crash leaves is recovery's to remove.
+        // Files first (an item is never visible in the vector store without its image), after the
+        // intent (what a crash leaves is recovery's to remove) and the embedding: written alongside
+        // it, they slowed the embedding and the batch (bench/ingest.ts, 2026-12-03).
         before: async () => {
-          const [vectors, files] = await Promise.allSettled([vectorsIn, media.length ? this.deps.media.put(media) : undefined]);
-          if (vectors.status === 'rejected') throw vectors.reason;
-          if (files.status === 'rejected') throw files.reason;
-          return vectors.value;
+          const vectors = await vectorsIn;
+          if (media.length) await this.deps.media.put(media);
+          return vectors;
         },
         write: async ({ existing, stale }, { vectors, textVectors }) => {
           // Keep the first ingest time of items that already existed.

@@ -115,7 +115,7 @@ describe('images are kept: media store in the one-outcome protocol (real Milvus 
     expect(intents.filter((i) => i.itemIds.includes(imageId(fresh)))).toEqual([]);
   });
 
-  it('an embedding that fails while the files are written leaves no file', async () => {
+  it('an embedding that fails after the intent was written leaves no file and no intent', async () => {
     const embedder = withMethod(ctx.runtime.embedder, 'embedImages', async () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       throw new Error('model session failed');
@@ -125,6 +125,7 @@ describe('images are kept: media store in the one-outcome protocol (real Milvus 
     await expect(faulty.services.ingest.ingestImage({ base64: image.toString('base64') })).rejects.toThrow('model session failed');
     const { imageId } = await import('../../src/ingest/ids.js');
     expect(await presence(imageId(image))).toEqual({ vectors: 0, graph: 0, media: false });
+    expect((await ctx.stores.graph.pendingIntents()).filter((i) => i.itemIds.includes(imageId(image)))).toEqual([]);
   });
 
   it('a delete whose graph commit fails puts the files back', async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { imageId } from '../../src/ingest/ids.js';
+import { decodeImage } from '../../src/ingest/image-input.js';
 import { renditions } from '../../src/media/renditions.js';
 import { FsMediaStore } from '../../src/stores/media-fs.js';
 import { S3MediaStore } from '../../src/stores/media-s3.js';
@@ -27,6 +28,33 @@ describe('renditions', () => {
     const small = await sample(40, 20);
     const m2 = await sharp(small.thumbnail.bytes).metadata();
     expect([m2.width, m2.height]).toEqual([40, 20]);
+  });
+});
+
+describe('renditions from the decoded pixels', () => {
+  const LIMITS = { maxBytes: 10_000_000, maxPixels: 50_000_000 };
+  it('an opaque image: the same thumbnail size and orientation as from the file', async () => {
+    // 600x300 stored, EXIF orientation 6 (rotate 90° CW): displayed 300x600, thumbnail 128x256.
+    const bytes = await sharp({ create: { width: 600, height: 300, channels: 3, background: { r: 10, g: 200, b: 90 } } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const decoded = await decodeImage(bytes, LIMITS);
+    const fromFile = await renditions(imageId(bytes), bytes, 'jpeg', { size: 256, maxPixels: LIMITS.maxPixels });
+    const fromPixels = await renditions(imageId(bytes), bytes, 'jpeg', { size: 256, maxPixels: LIMITS.maxPixels }, decoded);
+    for (const r of [fromFile, fromPixels]) {
+      const meta = await sharp(r.thumbnail.bytes).metadata();
+      expect([meta.format, meta.width, meta.height]).toEqual(['webp', 128, 256]);
+      const { data } = await sharp(r.thumbnail.bytes).raw().toBuffer({ resolveWithObject: true });
+      expect(Math.abs(data[1]! - 200)).toBeLessThan(8);
+    }
+    expect(fromPixels.original.bytes).toBe(bytes);
+  });
+
+  it('a transparent image keeps its alpha in the thumbnail (the decoded pixels are flattened onto white)', async () => {
+    const bytes = await sharp({ create: { width: 40, height: 20, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0.25 } } }).png().toBuffer();
+    const decoded = await decodeImage(bytes, LIMITS);
+    expect(decoded.hasAlpha).toBe(true);
+    const r = await renditions(imageId(bytes), bytes, 'png', { size: 256, maxPixels: LIMITS.maxPixels }, decoded);
+    const meta = await sharp(r.thumbnail.bytes).metadata();
+    expect([meta.width, meta.height, meta.hasAlpha]).toEqual([40, 20, true]);
   });
 });
 
