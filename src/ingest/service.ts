@@ -233,22 +233,6 @@ export class IngestService {
     }
     this.crashPoint(`${op}:after-intent`);
     let touched = false;
-    const settle = async (compensate: (() => Promise<unknown>) | undefined) => {
-      const undone = await (compensate ?? (async () => undefined))().then(
-        () => true,
-        (undoErr: unknown) => {
-          log.error('could not undo a write after the two-store write failed: the journal keeps the intent for recovery', {
-            event: 'ingest.compensation_failed',
-            err: undoErr,
-            intent: intent?.id,
-            ids: graphWrite.upsert.map((i) => i.id).concat(graphWrite.remove).slice(0, 50),
-          });
-          return false;
-        },
-      );
-      // Nothing is left half-done: the intent can go (if it cannot, recovery finds the stores agreeing).
-      if (intent && undone) await graph.endIntent(intent.id).catch(() => undefined);
-    };
     try {
       const ready = await steps.before();
       await graph.writeItems({ ...graphWrite, ...(intent ? { intentId: intent.id } : {}) }, async (info) => {
@@ -257,7 +241,23 @@ export class IngestService {
         this.crashPoint(`${op}:after-vectors`);
       });
     } catch (err) {
-      await settle(touched ? steps.undo : steps.discard);
+      const compensate = touched ? steps.undo : steps.discard;
+      const undone = compensate
+        ? await compensate().then(
+            () => true,
+            (undoErr: unknown) => {
+              log.error('could not undo a write after the two-store write failed: the journal keeps the intent for recovery', {
+                event: 'ingest.compensation_failed',
+                err: undoErr,
+                intent: intent?.id,
+                ids: graphWrite.upsert.map((i) => i.id).concat(graphWrite.remove).slice(0, 50),
+              });
+              return false;
+            },
+          )
+        : true;
+      // Nothing is left half-done: the intent can go (if it cannot, recovery finds the stores agreeing).
+      if (intent && undone) await graph.endIntent(intent.id).catch(() => undefined);
       throw err;
     }
   }
